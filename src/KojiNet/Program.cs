@@ -1,0 +1,3 @@
+using KojiNet;
+
+return await KojiNetCommand.Build().Parse(args).InvokeAsync().ConfigureAwait(false);
