@@ -1,4 +1,5 @@
 using System.CommandLine;
+using KojiNet.Ca;
 
 namespace KojiNet;
 
@@ -9,6 +10,7 @@ internal static class KojiNetCommand
     {
         var root = new RootCommand("Koji.NET: a Koji-compatible RPM build system");
         root.Subcommands.Add(UpCommand());
+        root.Subcommands.Add(CaCommand());
         return root;
     }
 
@@ -30,5 +32,55 @@ internal static class KojiNetCommand
             return 0;
         });
         return up;
+    }
+
+    private static Command CaCommand()
+    {
+        var dir = new Option<DirectoryInfo>("--dir")
+        {
+            Description = "The CA directory (ca.crt, ca.key, servers/, users/, hosts/)",
+            DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("kojinet-data", "ca")),
+            Recursive = true,
+        };
+        var ca = new Command("ca", "Create the site's certificate authority and issue server, user and host certificates");
+        ca.Options.Add(dir);
+
+        var init = new Command("init", "Create the CA unless it exists");
+        init.SetAction(parse =>
+        {
+            var authority = CertificateAuthority.OpenOrCreate(parse.GetValue(dir)!.FullName);
+            Console.WriteLine($"CA certificate: {authority.CaCertificatePath}");
+            return 0;
+        });
+        ca.Subcommands.Add(init);
+
+        var kind = new Argument<CertificateKind>("kind") { Description = "server, user or host" };
+        var name = new Argument<string>("name") { Description = "user name, host name, or the server's DNS name (the certificate's CN)" };
+        var alt = new Option<string[]>("--alt")
+        {
+            Description = "extra DNS names or IP addresses (server certificates)",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var issue = new Command("issue", "Issue a certificate; writes NAME.pem (certificate and key) and NAME.crt");
+        issue.Arguments.Add(kind);
+        issue.Arguments.Add(name);
+        issue.Options.Add(alt);
+        issue.SetAction(parse =>
+        {
+            var authority = CertificateAuthority.OpenOrCreate(parse.GetValue(dir)!.FullName);
+            try
+            {
+                var path = authority.Issue(parse.GetValue(kind), parse.GetValue(name)!, parse.GetValue(alt));
+                Console.WriteLine(path);
+                return 0;
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"kojinet ca issue: {e.Message}");
+                return 2;
+            }
+        });
+        ca.Subcommands.Add(issue);
+        return ca;
     }
 }
