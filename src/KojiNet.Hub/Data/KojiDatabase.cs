@@ -1,0 +1,69 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace KojiNet.Hub.Data;
+
+/// <summary>
+/// Where the hub keeps its data: a PostgreSQL database or an SQLite file. Hands out open
+/// connections configured the same way every time (SQLite: foreign keys on, WAL journal,
+/// a busy timeout so concurrent writers wait instead of failing).
+/// </summary>
+public sealed class KojiDatabase : IAsyncDisposable
+{
+    private readonly NpgsqlDataSource? _postgres;
+    private readonly string? _sqliteConnectionString;
+
+    private KojiDatabase(DatabaseEngine engine, NpgsqlDataSource? postgres, string? sqlite)
+    {
+        Engine = engine;
+        _postgres = postgres;
+        _sqliteConnectionString = sqlite;
+    }
+
+    /// <summary>The engine behind this database.</summary>
+    public DatabaseEngine Engine { get; }
+
+    /// <summary>A PostgreSQL database given as a connection string (Npgsql keyword form).</summary>
+    public static KojiDatabase ForPostgreSql(string connectionString) =>
+        new(DatabaseEngine.PostgreSql, NpgsqlDataSource.Create(connectionString), null);
+
+    /// <summary>An SQLite database file, created when missing.</summary>
+    public static KojiDatabase ForSqlite(string path)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var cs = new SqliteConnectionStringBuilder
+        {
+            DataSource = full,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            ForeignKeys = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        return new(DatabaseEngine.Sqlite, null, cs);
+    }
+
+    /// <summary>Opens a connection.</summary>
+    public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
+    {
+        if (_postgres is not null)
+        {
+            return await _postgres.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        var connection = new SqliteConnection(_sqliteConnectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;";
+        await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return connection;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
