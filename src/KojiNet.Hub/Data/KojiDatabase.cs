@@ -1,4 +1,5 @@
 using System.Data.Common;
+using KojiNet.Hub.Configuration;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -41,6 +42,32 @@ public sealed class KojiDatabase : IAsyncDisposable
             DefaultTimeout = 30,
         }.ToString();
         return new(DatabaseEngine.Sqlite, null, cs);
+    }
+
+    /// <summary>The database <c>hub.conf</c> names: SQLite when <c>DBFile</c> is set, PostgreSQL otherwise.</summary>
+    public static KojiDatabase FromOptions(DatabaseOptions options)
+    {
+        if (options.DBFile is not null)
+        {
+            return ForSqlite(options.DBFile);
+        }
+        if (options.DBConnectionString is not null)
+        {
+            return ForPostgreSql(options.DBConnectionString);
+        }
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Database = options.DBName,
+            Username = options.DBUser,
+            Password = options.DBPass,
+            // Without a host libpq uses the local socket; Npgsql needs the socket directory named.
+            Host = options.DBHost ?? "/var/run/postgresql",
+        };
+        if (options.DBPort is { } port)
+        {
+            builder.Port = port;
+        }
+        return ForPostgreSql(builder.ConnectionString);
     }
 
     /// <summary>Opens a connection.</summary>
