@@ -302,8 +302,8 @@ public class PackageQueryTests(RpmCorpus corpus)
         Assert.Equal(Encoding.ASCII.GetBytes("BZh"), bytes[(int)pkg.PayloadOffset..((int)pkg.PayloadOffset + 3)]);
     }
 
-    /// <summary>A non-seekable stream over a prefix of a buffer that throws when read past it.</summary>
-    internal sealed class LimitedStream(byte[] data, int limit) : Stream
+    /// <summary>A non-seekable stream over a prefix of a buffer that throws (or ends) when read past it.</summary>
+    internal sealed class LimitedStream(byte[] data, int limit, bool throwAtLimit = true) : Stream
     {
         private int _position;
 
@@ -317,7 +317,7 @@ public class PackageQueryTests(RpmCorpus corpus)
 
         public override int Read(Span<byte> buffer)
         {
-            if (_position >= limit && buffer.Length > 0)
+            if (throwAtLimit && _position >= limit && buffer.Length > 0)
             {
                 throw new InvalidOperationException("read past the allowed limit");
             }
