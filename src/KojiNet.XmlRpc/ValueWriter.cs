@@ -235,14 +235,16 @@ internal sealed class ValueWriter
 
     private void Int(int i)
     {
-        var buf = _scratch.AsSpan();
-        "<value><int>".CopyTo(buf);
-        var pos = 12;
-        i.TryFormat(buf[pos..], out var n, default, CultureInfo.InvariantCulture);
-        pos += n;
-        "</int></value>\n".CopyTo(buf[pos..]);
-        pos += 15;
+        var pos = Put(0, "<value><int>");
+        i.TryFormat(_scratch.AsSpan(pos), out var n, default, CultureInfo.InvariantCulture);
+        pos = Put(pos + n, "</int></value>\n");
         _w.WriteRaw(_scratch, 0, pos);
+    }
+
+    private int Put(int pos, string s)
+    {
+        s.CopyTo(_scratch.AsSpan(pos));
+        return pos + s.Length;
     }
 
     private void Long(long l)
@@ -252,25 +254,17 @@ internal sealed class ValueWriter
             Int((int)l);
             return;
         }
-        var buf = _scratch.AsSpan();
-        "<value><i8>".CopyTo(buf);
-        var pos = 11;
-        l.TryFormat(buf[pos..], out var n, default, CultureInfo.InvariantCulture);
-        pos += n;
-        "</i8></value>\n".CopyTo(buf[pos..]);
-        pos += 14;
+        var pos = Put(0, "<value><i8>");
+        l.TryFormat(_scratch.AsSpan(pos), out var n, default, CultureInfo.InvariantCulture);
+        pos = Put(pos + n, "</i8></value>\n");
         _w.WriteRaw(_scratch, 0, pos);
     }
 
     private void Double(double d)
     {
-        var buf = _scratch.AsSpan();
-        "<value><double>".CopyTo(buf);
-        var pos = 15;
-        PythonFloat.TryFormat(d, buf[pos..], out var n);
-        pos += n;
-        "</double></value>\n".CopyTo(buf[pos..]);
-        pos += 18;
+        var pos = Put(0, "<value><double>");
+        PythonFloat.TryFormat(d, _scratch.AsSpan(pos), out var n);
+        pos = Put(pos + n, "</double></value>\n");
         _w.WriteRaw(_scratch, 0, pos);
     }
 
@@ -316,13 +310,9 @@ internal sealed class ValueWriter
             KojiTime(dt, offset);
             return;
         }
-        var buf = _scratch.AsSpan();
-        "<value><dateTime.iso8601>".CopyTo(buf);
-        var pos = 26;
-        dt.TryFormat(buf[pos..], out var n, "yyyyMMdd'T'HH':'mm':'ss", CultureInfo.InvariantCulture);
-        pos += n;
-        "</dateTime.iso8601></value>\n".CopyTo(buf[pos..]);
-        pos += 28;
+        var pos = Put(0, "<value><dateTime.iso8601>");
+        dt.TryFormat(_scratch.AsSpan(pos), out var n, "yyyyMMdd'T'HH':'mm':'ss", CultureInfo.InvariantCulture);
+        pos = Put(pos + n, "</dateTime.iso8601></value>\n");
         _w.WriteRaw(_scratch, 0, pos);
     }
 
@@ -330,8 +320,7 @@ internal sealed class ValueWriter
     {
         // Python's isoformat(' '): microseconds only when non-zero, offset as +HH:MM.
         var buf = _scratch.AsSpan();
-        "<value><string>".CopyTo(buf);
-        var pos = 15;
+        var pos = Put(0, "<value><string>");
         local.TryFormat(buf[pos..], out var n, "yyyy'-'MM'-'dd' 'HH':'mm':'ss", CultureInfo.InvariantCulture);
         pos += n;
         var micro = (int)(local.Ticks % TimeSpan.TicksPerSecond / 10);
@@ -347,8 +336,7 @@ internal sealed class ValueWriter
             off.Duration().TryFormat(buf[pos..], out n, "hh':'mm", CultureInfo.InvariantCulture);
             pos += n;
         }
-        "</string></value>\n".CopyTo(buf[pos..]);
-        pos += 18;
+        pos = Put(pos, "</string></value>\n");
         _w.WriteRaw(_scratch, 0, pos);
     }
 }

@@ -64,7 +64,10 @@ public static class XmlRpcWriter
         WriteMethodCall(s, call, options);
     }
 
-    /// <summary>Writes a successful <c>methodResponse</c> carrying <paramref name="value"/>.</summary>
+    /// <summary>
+    /// Writes a successful <c>methodResponse</c> carrying <paramref name="value"/>. Without
+    /// <paramref name="options"/> the hub's choices apply (<see cref="XmlRpcWriterOptions.Hub"/>).
+    /// </summary>
     public static void WriteResponse(Stream destination, object? value, XmlRpcWriterOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(destination);
@@ -145,7 +148,7 @@ public static class XmlRpcWriter
         return b.WrittenSpan.ToArray();
     }
 
-    /// <summary>Encodes a successful <c>methodResponse</c> into a new byte array.</summary>
+    /// <summary>Encodes a successful <c>methodResponse</c> into a new byte array (hub options by default).</summary>
     public static byte[] ResponseToBytes(object? value, XmlRpcWriterOptions? options = null)
     {
         var b = new ArrayBufferWriter<byte>(1024);
