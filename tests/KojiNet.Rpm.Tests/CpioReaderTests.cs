@@ -13,7 +13,7 @@ public sealed class CpioReaderTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>A tree with the cases that matter: padding lengths, empty, symlinks, a 3 MiB file, UTF-8 names.</summary>
-    internal static string MakeTree(string parent)
+    internal static string MakeTree(string parent, int largeSize = 3 * 1024 * 1024 + 3)
     {
         var root = Path.Combine(parent, "tree");
         Directory.CreateDirectory(Path.Combine(root, "usr", "share", "doc"));
@@ -25,7 +25,7 @@ public sealed class CpioReaderTests : IDisposable
             rng.NextBytes(bytes);
             File.WriteAllBytes(Path.Combine(root, "usr", $"f{len}"), bytes);
         }
-        var large = new byte[3 * 1024 * 1024 + 3];
+        var large = new byte[largeSize];
         rng.NextBytes(large);
         File.WriteAllBytes(Path.Combine(root, "usr", "share", "large.bin"), large);
         File.WriteAllText(Path.Combine(root, "usr", "share", "doc", "README \u00e9t\u00e9.txt"), "hello\n");

@@ -13,6 +13,8 @@ namespace KojiNet.Rpm.Payload;
 /// between calls, <see cref="OpenEntryStream"/> reads the current entry's content. Content
 /// left unread is skipped, with its padding, by the next <see cref="ReadNextEntry"/>.
 /// Malformed archives raise <see cref="RpmFormatException"/> naming the archive offset.
+/// Reading stops at the trailer: a caller that wants the decompressor to check the
+/// compressed stream's final checksum reads the decompressed stream on to its end.
 /// </remarks>
 public sealed class CpioReader : IDisposable
 {

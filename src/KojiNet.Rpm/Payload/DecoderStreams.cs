@@ -94,6 +94,9 @@ internal sealed class PassThroughStream(Stream inner, bool leaveOpen) : ReadOnly
 /// </summary>
 internal sealed class SourceStream(Stream inner, bool leaveOpen) : ReadOnlyForwardStream
 {
+    /// <summary>The source's own exception, kept because some decoders swallow it (SharpZipLib treats it as EOF).</summary>
+    public Exception? Failure { get; private set; }
+
     public override int Read(Span<byte> buffer)
     {
         ThrowIfDisposed();
@@ -103,6 +106,7 @@ internal sealed class SourceStream(Stream inner, bool leaveOpen) : ReadOnlyForwa
         }
         catch (Exception ex)
         {
+            Failure ??= ex;
             throw new SourceFailure(ex);
         }
     }
@@ -143,9 +147,9 @@ internal sealed class ManagedDecoderStream(SourceStream source, Func<Stream, Str
             _produced += n;
             return n;
         }
-        catch (SourceFailure failure)
+        catch (Exception) when (source.Failure is not null)
         {
-            ExceptionDispatchInfo.Capture(failure.InnerException!).Throw();
+            ExceptionDispatchInfo.Capture(source.Failure).Throw();
             throw;
         }
         catch (Exception ex) when (ex is not RpmFormatException)

@@ -133,7 +133,7 @@ internal sealed unsafe class LzmaDecoderStream : NativeDecoderStream
 internal sealed unsafe class ZstdDecoderStream : NativeDecoderStream
 {
     private readonly ZstdDStreamHandle _stream;
-    private bool _frameComplete = true;
+    private bool _frameComplete;
 
     public ZstdDecoderStream(Stream source, bool leaveOpen) : base(source, leaveOpen, "zstd")
     {
@@ -161,6 +161,12 @@ internal sealed unsafe class ZstdDecoderStream : NativeDecoderStream
         while (true)
         {
             bool haveInput = EnsureInput();
+            if (!haveInput && _frameComplete)
+            {
+                // Input ends on a frame boundary after at least one complete frame.
+                Finished = true;
+                return 0;
+            }
             nuint rc;
             int consumed;
             int produced;
@@ -185,13 +191,8 @@ internal sealed unsafe class ZstdDecoderStream : NativeDecoderStream
             {
                 return produced;
             }
-            if (!haveInput && consumed == 0)
+            if (!haveInput && consumed == 0 && !_frameComplete)
             {
-                if (_frameComplete)
-                {
-                    Finished = true;
-                    return 0;
-                }
                 throw Corrupt("compressed data is truncated");
             }
         }
