@@ -60,37 +60,37 @@ public class FuzzTests(RpmCorpus corpus)
                 length = random.Next(data.Length);
                 return $"truncate to {length}";
             case 1:
-            {
-                var n = 1 + random.Next(4);
-                for (var k = 0; k < n; k++)
                 {
-                    data[random.Next(data.Length)] ^= (byte)(1 << random.Next(8));
+                    var n = 1 + random.Next(4);
+                    for (var k = 0; k < n; k++)
+                    {
+                        data[random.Next(data.Length)] ^= (byte)(1 << random.Next(8));
+                    }
+                    return $"flip {n} bits anywhere";
                 }
-                return $"flip {n} bits anywhere";
-            }
             case 2:
             case 3:
-            {
-                var (start, len) = random.Next(2) == 0 ? sigIndex : mainIndex;
-                var at = start + random.Next(len);
-                data[at] = (byte)random.Next(256);
-                return $"byte {at} in an index";
-            }
+                {
+                    var (start, len) = random.Next(2) == 0 ? sigIndex : mainIndex;
+                    var at = start + random.Next(len);
+                    data[at] = (byte)random.Next(256);
+                    return $"byte {at} in an index";
+                }
             case 4:
-            {
-                var (start, len) = random.Next(2) == 0 ? sigIndex : mainIndex;
-                var at = start + (random.Next(len / 4) * 4);
-                int[] interesting = [0, 1, -1, -16, 15, 16, 0x7FFFFFFF, int.MinValue, 0x10000, 0x0FFFFFFF, random.Next()];
-                BinaryPrimitives.WriteInt32BigEndian(data.AsSpan(at), interesting[random.Next(interesting.Length)]);
-                return $"int32 at {at} in an index";
-            }
+                {
+                    var (start, len) = random.Next(2) == 0 ? sigIndex : mainIndex;
+                    var at = start + (random.Next(len / 4) * 4);
+                    int[] interesting = [0, 1, -1, -16, 15, 16, 0x7FFFFFFF, int.MinValue, 0x10000, 0x0FFFFFFF, random.Next()];
+                    BinaryPrimitives.WriteInt32BigEndian(data.AsSpan(at), interesting[random.Next(interesting.Length)]);
+                    return $"int32 at {at} in an index";
+                }
             default:
-            {
-                // Corrupt the data store of the main header.
-                var at = mainIndex.Start + mainIndex.Length + random.Next(Math.Max(1, data.Length - mainIndex.Start - mainIndex.Length));
-                data[Math.Min(at, data.Length - 1)] = (byte)random.Next(256);
-                return $"byte {at} in main data";
-            }
+                {
+                    // Corrupt the data store of the main header.
+                    var at = mainIndex.Start + mainIndex.Length + random.Next(Math.Max(1, data.Length - mainIndex.Start - mainIndex.Length));
+                    data[Math.Min(at, data.Length - 1)] = (byte)random.Next(256);
+                    return $"byte {at} in main data";
+                }
         }
     }
 
