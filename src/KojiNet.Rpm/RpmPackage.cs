@@ -1,4 +1,5 @@
 using KojiNet.Rpm.Format;
+using KojiNet.Rpm.Payload;
 
 namespace KojiNet.Rpm;
 
@@ -85,6 +86,80 @@ public sealed class RpmPackage
         }
         var header = RpmHeader.Parse(data[headerStart..], RpmHeaderKind.Main);
         return new RpmPackage(lead, signature, headerStart, header);
+    }
+
+    /// <summary>
+    /// The decompressed payload (a cpio archive) of this package, read from <paramref name="packageStream"/>:
+    /// a seekable stream is positioned at <see cref="PayloadOffset"/> first; a non-seekable one must
+    /// already be there, as <see cref="Read"/> leaves it.
+    /// </summary>
+    /// <param name="packageStream">The package file this object was read from.</param>
+    /// <param name="leaveOpen">Keep <paramref name="packageStream"/> open when the result is disposed.</param>
+    /// <exception cref="RpmFormatException">The compressor is not supported.</exception>
+    public Stream OpenPayload(Stream packageStream, bool leaveOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(packageStream);
+        if (packageStream.CanSeek)
+        {
+            packageStream.Position = PayloadOffset;
+        }
+        if (PayloadFormat is not (null or "cpio"))
+        {
+            throw new RpmFormatException($"unsupported payload format '{PayloadFormat}'");
+        }
+        return PayloadDecompression.Open(packageStream, PayloadCompressor, leaveOpen);
+    }
+
+    /// <summary>
+    /// A cpio reader over the decompressed payload (see <see cref="OpenPayload"/>), resolving the
+    /// sizes of rpm's stripped entries from the header's file list.
+    /// </summary>
+    public CpioReader OpenPayloadArchive(Stream packageStream, bool leaveOpen = false)
+    {
+        var payload = OpenPayload(packageStream, leaveOpen);
+        var sizes = Header.GetUInt64Array(RpmTag.LongFileSizes) ?? Header.GetUInt64Array(RpmTag.FileSizes) ?? [];
+        return new CpioReader(payload, leaveOpen: false, index =>
+            index >= 0 && index < sizes.Length
+                ? checked((long)sizes[index])
+                : throw new RpmFormatException($"payload entry refers to file index {index}, header lists {sizes.Length} files"));
+    }
+
+    /// <summary>The spec file of a source package (the file flagged %specfile, else the only *.spec), or null.</summary>
+    public string? SpecFileName
+    {
+        get
+        {
+            var files = GetFiles();
+            return files.FirstOrDefault(f => (f.Flags & RpmFileFlags.SpecFile) != 0)?.Path
+                ?? (IsSource ? files.SingleOrDefault(f => f.Path.EndsWith(".spec", StringComparison.Ordinal))?.Path : null);
+        }
+    }
+
+    /// <summary>
+    /// Reads the content of one file of the package at <paramref name="packagePath"/> from its payload,
+    /// e.g. the spec of a source package. <paramref name="fileName"/> is the path as listed in the
+    /// header (<c>/usr/bin/x</c>, or <c>x.spec</c> in a source package). Null when the payload has no such regular file.
+    /// </summary>
+    /// <exception cref="RpmFormatException">The package or its payload is malformed.</exception>
+    public static byte[]? ExtractFile(string packagePath, string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(fileName);
+        using var stream = new FileStream(packagePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        var package = Read(stream);
+        using var archive = package.OpenPayloadArchive(stream, leaveOpen: true);
+        var wanted = fileName.TrimStart('/');
+        while (archive.ReadNextEntry() is { } entry)
+        {
+            var name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name.TrimStart('/');
+            if (entry.IsRegularFile && string.Equals(name, wanted, StringComparison.Ordinal))
+            {
+                using var content = archive.OpenEntryStream();
+                using var buffer = new MemoryStream();
+                content.CopyTo(buffer);
+                return buffer.ToArray();
+            }
+        }
+        return null;
     }
 
     private string RequiredString(int tag, string name) =>
