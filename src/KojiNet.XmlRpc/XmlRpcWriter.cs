@@ -1,13 +1,13 @@
 using System.Buffers;
-using System.Text;
-using System.Xml;
 
 namespace KojiNet.XmlRpc;
 
 /// <summary>
 /// Writes XML-RPC documents straight to a <see cref="Stream"/> or an <see cref="IBufferWriter{T}"/>
 /// (such as ASP.NET Core's <c>Response.BodyWriter</c>), byte for byte in the layout Python's
-/// <c>xmlrpc.client</c> (and so the Koji hub) produces.
+/// <c>xmlrpc.client</c> (and so the Koji hub) produces: UTF-8, declaration
+/// <c>&lt;?xml version='1.0'?&gt;</c>, the same line breaks. Encoding is a direct UTF-8 emitter
+/// (the document shape is fixed, so <see cref="System.Xml.XmlWriter"/>'s generality only costs time).
 /// </summary>
 /// <remarks>
 /// <para>CLR values map to XML-RPC as follows:</para>
@@ -36,32 +36,22 @@ namespace KojiNet.XmlRpc;
 /// </remarks>
 public static class XmlRpcWriter
 {
-    private static readonly XmlWriterSettings Settings = new()
-    {
-        Encoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
-        OmitXmlDeclaration = true,
-        ConformanceLevel = ConformanceLevel.Fragment,
-        NewLineHandling = NewLineHandling.None,
-        Indent = false,
-        CheckCharacters = true,
-        CloseOutput = false,
-    };
-
     /// <summary>Writes a <c>methodCall</c> (keyword arguments as the trailing <c>__starstar</c> struct).</summary>
     public static void WriteMethodCall(Stream destination, XmlRpcMethodCall call, XmlRpcWriterOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(call);
-        using var w = XmlWriter.Create(destination, Settings);
+        using var w = new StreamBufferWriter(destination);
         new ValueWriter(w, options ?? XmlRpcWriterOptions.Default).MethodCall(call);
+        w.Flush();
     }
 
     /// <summary>Writes a <c>methodCall</c> into a buffer writer.</summary>
     public static void WriteMethodCall(IBufferWriter<byte> destination, XmlRpcMethodCall call, XmlRpcWriterOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        using var s = new BufferWriterStream(destination);
-        WriteMethodCall(s, call, options);
+        ArgumentNullException.ThrowIfNull(call);
+        new ValueWriter(destination, options ?? XmlRpcWriterOptions.Default).MethodCall(call);
     }
 
     /// <summary>
@@ -71,16 +61,16 @@ public static class XmlRpcWriter
     public static void WriteResponse(Stream destination, object? value, XmlRpcWriterOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        using var w = XmlWriter.Create(destination, Settings);
+        using var w = new StreamBufferWriter(destination);
         new ValueWriter(w, options ?? XmlRpcWriterOptions.Hub).Response(value);
+        w.Flush();
     }
 
     /// <summary>Writes a successful <c>methodResponse</c> into a buffer writer.</summary>
     public static void WriteResponse(IBufferWriter<byte> destination, object? value, XmlRpcWriterOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        using var s = new BufferWriterStream(destination);
-        WriteResponse(s, value, options);
+        new ValueWriter(destination, options ?? XmlRpcWriterOptions.Hub).Response(value);
     }
 
     /// <summary>Writes a fault <c>methodResponse</c> (<c>faultCode</c>, <c>faultString</c>).</summary>
@@ -88,16 +78,17 @@ public static class XmlRpcWriter
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(faultString);
-        using var w = XmlWriter.Create(destination, Settings);
+        using var w = new StreamBufferWriter(destination);
         new ValueWriter(w, XmlRpcWriterOptions.Hub).Fault(faultCode, faultString);
+        w.Flush();
     }
 
     /// <summary>Writes a fault <c>methodResponse</c> into a buffer writer.</summary>
     public static void WriteFault(IBufferWriter<byte> destination, int faultCode, string faultString)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        using var s = new BufferWriterStream(destination);
-        WriteFault(s, faultCode, faultString);
+        ArgumentNullException.ThrowIfNull(faultString);
+        new ValueWriter(destination, XmlRpcWriterOptions.Hub).Fault(faultCode, faultString);
     }
 
     /// <summary>Writes a fault <c>methodResponse</c> for <paramref name="fault"/> (code and string only, as Koji does).</summary>

@@ -260,6 +260,22 @@ public sealed class RoundTripTests
         Assert.Throws<ArgumentException>(() => XmlRpcWriter.ResponseToBytes("nul \0 char"));
         Assert.Throws<ArgumentException>(() => XmlRpcWriter.ResponseToBytes("lone \uD800 surrogate"));
         Assert.Throws<ArgumentException>(() => XmlRpcWriter.ResponseToBytes(new Dictionary<string, object?> { ["bell\a"] = 1 }));
+        Assert.Throws<ArgumentException>(() => XmlRpcWriter.ResponseToBytes("non-character \uFFFE"));
+        Assert.Throws<ArgumentException>(() => XmlRpcWriter.ResponseToBytes("reversed pair \uDC00\uD800"));
+    }
+
+    [Fact]
+    public void Long_strings_with_surrogate_pairs_at_chunk_boundaries_survive()
+    {
+        foreach (var at in new[] { 4094, 4095, 4096, 8191 })
+        {
+            var s = new string('a', at) + "\U0001F600&<>" + new string('\u00e9', 5000) + "\U0010FFFD";
+            Assert.Equal(s, Xml.Response(XmlRpcWriter.ResponseToBytes(s)).Value);
+            var ms = new MemoryStream();
+            XmlRpcWriter.WriteResponse(ms, new[] { s, s, s, s, s, s, s, s });
+            var back = (IReadOnlyList<object?>)Xml.Response(ms.ToArray()).Value!;
+            Assert.All(back, v => Assert.Equal(s, v));
+        }
     }
 
     [Fact]
