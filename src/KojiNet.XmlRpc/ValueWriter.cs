@@ -21,6 +21,9 @@ internal sealed class ValueWriter
     // surrogates (valid only as pairs) and the non-characters U+FFFE/U+FFFF.
     private static readonly SearchValues<char> Special = SearchValues.Create(BuildSpecial());
 
+    // Printable ASCII except markup, plus TAB/LF/CR: the vectorised fast path.
+    private static readonly SearchValues<char> SafeAscii = SearchValues.Create(BuildSafeAscii());
+
     private readonly IBufferWriter<byte> _w;
     private readonly XmlRpcWriterOptions _options;
 
@@ -43,6 +46,19 @@ internal sealed class ValueWriter
         for (var c = 0xD800; c <= 0xDFFF; c++)
         {
             sb.Append((char)c);
+        }
+        return sb.ToString();
+    }
+
+    private static string BuildSafeAscii()
+    {
+        var sb = new System.Text.StringBuilder("\t\n\r");
+        for (var c = 0x20; c < 0x80; c++)
+        {
+            if (c is not ('&' or '<' or '>'))
+            {
+                sb.Append((char)c);
+            }
         }
         return sb.ToString();
     }
@@ -91,11 +107,24 @@ internal sealed class ValueWriter
         var rest = s.AsSpan();
         while (!rest.IsEmpty)
         {
-            var i = rest.IndexOfAny(Special);
+            var i = rest.IndexOfAnyExcept(SafeAscii);
             if (i < 0)
             {
                 Plain(rest);
                 return;
+            }
+            if (rest[i] >= 0x80)
+            {
+                // Non-ASCII: everything up to the next character needing attention is plain.
+                var j = rest[i..].IndexOfAny(Special);
+                if (j != 0)
+                {
+                    var end = j < 0 ? rest.Length : i + j;
+                    Plain(rest[..end]);
+                    rest = rest[end..];
+                    continue;
+                }
+                i += j;
             }
             Plain(rest[..i]);
             var c = rest[i];
