@@ -1,5 +1,5 @@
 using System.CommandLine;
-using KojiNet.Ca;
+using KojiNet.Hub.Certificates;
 
 namespace KojiNet;
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
-using KojiNet.Ca;
+using KojiNet.Hub.Certificates;
 using KojiNet.TestSupport;
 
 namespace KojiNet.Tests;

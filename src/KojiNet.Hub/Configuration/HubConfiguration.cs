@@ -38,6 +38,9 @@ public sealed class HubConfiguration
     /// <summary>Repo request queue.</summary>
     public RepoOptions Repos { get; init; } = new();
 
+    /// <summary>How the hub serves HTTP(S).</summary>
+    public ServerOptions Server { get; init; } = new();
+
     /// <summary>The raw <c>[policy]</c> section, read by the policy engine.</summary>
     public IniSection? Policy { get; init; }
 
@@ -79,6 +82,7 @@ public sealed class HubConfiguration
             .Concat(IniBinder.OptionNames<OperationOptions>())
             .Concat(IniBinder.OptionNames<SchedulerOptions>())
             .Concat(IniBinder.OptionNames<RepoOptions>())
+            .Concat(IniBinder.OptionNames<ServerOptions>())
             .Concat(IgnoredOptions)
             .ToList();
         T Bind<T>() where T : new()
@@ -95,6 +99,7 @@ public sealed class HubConfiguration
             Operation = Bind<OperationOptions>(),
             Scheduler = Bind<SchedulerOptions>(),
             Repos = Bind<RepoOptions>(),
+            Server = Bind<ServerOptions>(),
             Policy = ini["policy"],
         };
         config.Validate(source);

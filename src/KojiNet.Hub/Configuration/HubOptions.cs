@@ -212,3 +212,19 @@ public sealed class RepoOptions
     /// <summary>Tag globs whose repos keep sources separate.</summary>
     public string SeparateSourceTags { get; set; } = "";
 }
+
+/// <summary>Koji.NET's own options for serving HTTP(S) directly (upstream leaves this to Apache).</summary>
+public sealed class ServerOptions
+{
+    /// <summary>Space-separated URLs to listen on, e.g. <c>https://0.0.0.0:443</c>.</summary>
+    public string ListenURLs { get; set; } = "https://127.0.0.1:8443";
+
+    /// <summary>The server certificate and key (one PEM file) for HTTPS.</summary>
+    public string? TLSCertificate { get; set; }
+
+    /// <summary>The CA (PEM) that client certificates must chain to; also the <c>serverca</c> clients use.</summary>
+    public string? TLSClientCA { get; set; }
+
+    /// <summary>Serve the storage tree read-only at <c>/kojifiles</c>.</summary>
+    public bool ServeKojiFiles { get; set; } = true;
+}

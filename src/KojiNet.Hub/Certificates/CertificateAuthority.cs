@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
-namespace KojiNet.Ca;
+namespace KojiNet.Hub.Certificates;
 
 /// <summary>What a certificate is for; decides its key usages and where its files go.</summary>
 public enum CertificateKind

@@ -1,0 +1,150 @@
+using System.Data.Common;
+using Dapper;
+using KojiNet.Hub.Auth;
+using KojiNet.Hub.Data;
+
+namespace KojiNet.Hub.Api;
+
+/// <summary>
+/// One API call in progress: its database transaction, the caller's session and identity, and
+/// the call's event. All versioned writes of one call share one event; a multicall gets a new
+/// event per inner call.
+/// </summary>
+internal sealed class CallContext
+{
+    private int? _eventId;
+    private HashSet<string>? _perms;
+
+    public CallContext(HubServices hub, DbConnection connection, DbTransaction transaction, RequestInfo request)
+    {
+        Hub = hub;
+        Connection = connection;
+        Transaction = transaction;
+        Request = request;
+    }
+
+    public HubServices Hub { get; }
+
+    public DbConnection Connection { get; }
+
+    public DbTransaction Transaction { get; }
+
+    /// <summary>What the HTTP layer knows about the request: address, certificate, session headers.</summary>
+    public RequestInfo Request { get; }
+
+    /// <summary>The validated session, or null for an anonymous call.</summary>
+    public SessionState? Session { get; set; }
+
+    /// <summary>Session bookkeeping to store after the call, whatever its outcome.</summary>
+    public SessionUpkeep? SessionUpkeep { get; set; }
+
+    /// <summary>An expired session the request carried; a login call with <c>renew</c> revives it.</summary>
+    public (int Id, string Key)? ExpiredSession { get; set; }
+
+    /// <summary>The method being called (the inner one in a multicall).</summary>
+    public string MethodName { get; set; } = "";
+
+    /// <summary>Whether anything was written; the session's callnum is stored only then.</summary>
+    public bool Wrote { get; private set; }
+
+    /// <summary>The caller's user id, or null when anonymous.</summary>
+    public int? UserId => Session?.UserId;
+
+    public bool IsLoggedIn => Session is not null;
+
+    public DatabaseEngine Engine => Hub.Database.Engine;
+
+    /// <summary>Starts a fresh event scope (between the inner calls of a multicall).</summary>
+    public void ResetEvent()
+    {
+        _eventId = null;
+        _perms = null;
+    }
+
+    /// <summary>The event of this call, created on first use.</summary>
+    public async Task<int> GetEventAsync()
+    {
+        if (_eventId is { } id)
+        {
+            return id;
+        }
+        _eventId = await ExecuteScalarAsync<int>("INSERT INTO events (time) VALUES (@now) RETURNING id", new { now = Hub.Now() }).ConfigureAwait(false);
+        return _eventId.Value;
+    }
+
+    public Task<IEnumerable<T>> QueryAsync<T>(string sql, object? param = null) =>
+        Connection.QueryAsync<T>(new CommandDefinition(sql, param, Transaction));
+
+    public Task<T?> QuerySingleOrDefaultAsync<T>(string sql, object? param = null) =>
+        Connection.QuerySingleOrDefaultAsync<T>(new CommandDefinition(sql, param, Transaction));
+
+    public Task<T?> QueryFirstOrDefaultAsync<T>(string sql, object? param = null) =>
+        Connection.QueryFirstOrDefaultAsync<T>(new CommandDefinition(sql, param, Transaction));
+
+    public Task<T?> ScalarAsync<T>(string sql, object? param = null) =>
+        Connection.ExecuteScalarAsync<T>(new CommandDefinition(sql, param, Transaction));
+
+    /// <summary>Set while a read-only method runs: writing then is a bug (SQLite did not take the write lock).</summary>
+    public bool ReadOnlyCall { get; set; }
+
+    private void MarkWrite()
+    {
+        if (ReadOnlyCall)
+        {
+            throw new InvalidOperationException($"{MethodName} is declared read-only but wrote to the database");
+        }
+        Wrote = true;
+    }
+
+    /// <summary>Runs a writing statement; returns the number of rows changed.</summary>
+    public Task<int> ExecuteAsync(string sql, object? param = null)
+    {
+        MarkWrite();
+        return Connection.ExecuteAsync(new CommandDefinition(sql, param, Transaction));
+    }
+
+    /// <summary>Runs a writing statement that returns a value (<c>INSERT ... RETURNING id</c>).</summary>
+    public Task<T?> ExecuteScalarAsync<T>(string sql, object? param = null)
+    {
+        MarkWrite();
+        return Connection.ExecuteScalarAsync<T>(new CommandDefinition(sql, param, Transaction));
+    }
+
+    /// <summary>Fails with ActionNotAllowed unless the caller is logged in.</summary>
+    public SessionState AssertLogin() => Session ?? throw KojiErrors.NotLoggedIn();
+
+    /// <summary>The caller's effective permissions: direct grants and those of its groups.</summary>
+    public async Task<IReadOnlySet<string>> GetPermsAsync()
+    {
+        if (_perms is not null)
+        {
+            return _perms;
+        }
+        if (UserId is not { } uid)
+        {
+            return _perms = [];
+        }
+        var names = await QueryAsync<string>("""
+            SELECT p.name FROM user_perms up JOIN permissions p ON p.id = up.perm_id
+            WHERE up.revoke_event IS NULL AND (up.user_id = @uid OR up.user_id IN (
+                SELECT ug.group_id FROM user_groups ug WHERE ug.user_id = @uid AND ug.revoke_event IS NULL))
+            """, new { uid }).ConfigureAwait(false);
+        return _perms = names.ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Whether the caller holds <paramref name="perm"/> exactly (admin does not imply it).</summary>
+    public async Task<bool> HasPermAsync(string perm) => (await GetPermsAsync().ConfigureAwait(false)).Contains(perm);
+
+    /// <summary>Whether the caller is an admin.</summary>
+    public Task<bool> IsAdminAsync() => HasPermAsync("admin");
+
+    /// <summary>Fails with ActionNotAllowed unless the caller holds <paramref name="perm"/> or admin.</summary>
+    public async Task AssertPermAsync(string perm)
+    {
+        var perms = await GetPermsAsync().ConfigureAwait(false);
+        if (!perms.Contains(perm) && !perms.Contains("admin"))
+        {
+            throw KojiErrors.NotAllowed($"{perm} permission required");
+        }
+    }
+}

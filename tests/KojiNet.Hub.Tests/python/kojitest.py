@@ -1,0 +1,104 @@
+"""A minimal Koji client on Python's standard library, for driving the hub in tests.
+
+It talks to the hub the way the upstream koji library does: XML-RPC over HTTPS with the
+client certificate, sslLogin posted to <server>/ssllogin with the __starstar keyword struct,
+Koji-Session-* headers and a call counter. It is independent of our C# code.
+"""
+import http.client
+import json
+import ssl
+import sys
+import urllib.parse
+import xmlrpc.client
+
+
+class Session:
+    def __init__(self, server, ca=None, cert=None):
+        self.url = urllib.parse.urlsplit(server)
+        self.ctx = None
+        if self.url.scheme == "https":
+            self.ctx = ssl.create_default_context(cafile=ca)
+            if cert:
+                self.ctx.load_cert_chain(cert)
+        self.session_id = None
+        self.session_key = None
+        self.callnum = 0
+        self.last_headers = {}
+
+    def _connection(self):
+        if self.ctx is not None:
+            return http.client.HTTPSConnection(self.url.hostname, self.url.port, context=self.ctx, timeout=60)
+        return http.client.HTTPConnection(self.url.hostname, self.url.port, timeout=60)
+
+    def raw(self, body, path=None, headers=None, method="POST"):
+        """POSTs bytes; returns (status, headers dict, body bytes)."""
+        conn = self._connection()
+        h = {"User-Agent": "koji/1", "Content-Type": "text/xml"}
+        if self.session_id is not None:
+            h["Koji-Session-Id"] = str(self.session_id)
+            h["Koji-Session-Key"] = self.session_key
+            h["Koji-Session-Callnum"] = str(self.callnum)
+        h.update(headers or {})
+        conn.request(method, path or self.url.path, body=body, headers=h)
+        resp = conn.getresponse()
+        data = resp.read()
+        conn.close()
+        self.last_headers = {k.lower(): v for k, v in resp.getheaders()}
+        return resp.status, self.last_headers, data
+
+    def call(self, method, *args, **kwargs):
+        params = list(args)
+        if kwargs:
+            kw = dict(kwargs)
+            kw["__starstar"] = True
+            params.append(kw)
+        body = xmlrpc.client.dumps(tuple(params), method, allow_none=True).encode("utf-8")
+        path = self.url.path + ("/ssllogin" if method == "sslLogin" else "")
+        status, headers, data = self.raw(body, path=path)
+        if self.session_id is not None:
+            self.callnum += 1
+        if status != 200:
+            raise RuntimeError("HTTP %d: %r" % (status, data[:200]))
+        result, = xmlrpc.client.loads(data, use_builtin_types=True)[0]
+        return result
+
+    def ssl_login(self, **kwargs):
+        kwargs.setdefault("proxyuser", None)
+        sinfo = self.call("sslLogin", **kwargs)
+        self._set_session(sinfo)
+        return sinfo
+
+    def login(self, user, password):
+        sinfo = self.call("login", user, password)
+        self._set_session(sinfo)
+        return sinfo
+
+    def _set_session(self, sinfo):
+        self.session_id = sinfo["session-id"]
+        self.session_key = sinfo["session-key"]
+        self.callnum = 0
+
+    def multicall(self, calls):
+        """calls: list of (method, args, kwargs)."""
+        entries = []
+        for method, args, kwargs in calls:
+            params = list(args)
+            if kwargs:
+                kw = dict(kwargs)
+                kw["__starstar"] = True
+                params.append(kw)
+            entries.append({"methodName": method, "params": params})
+        return self.call("multiCall", entries)
+
+
+def fault_dict(exc):
+    return {"faultCode": exc.faultCode, "faultString": exc.faultString}
+
+
+def emit(value):
+    """Prints a value as JSON for the C# side (bytes as latin-1 text)."""
+    def default(o):
+        if isinstance(o, (bytes, bytearray)):
+            return o.decode("latin-1")
+        return str(o)
+    json.dump(value, sys.stdout, default=default, separators=(",", ":"))
