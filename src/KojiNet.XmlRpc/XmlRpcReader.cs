@@ -1,13 +1,14 @@
 using System.Buffers;
-using System.Xml;
 
 namespace KojiNet.XmlRpc;
 
 /// <summary>
-/// Reads XML-RPC documents from a <see cref="Stream"/> with an <see cref="XmlReader"/>, without
-/// materialising the document as a string. DTDs and entity declarations are refused, nesting
-/// and length are limited (<see cref="XmlRpcReaderOptions"/>), and every malformed document
-/// raises <see cref="XmlRpcFormatException"/>.
+/// Reads XML-RPC documents from a <see cref="Stream"/>: the bytes (at most
+/// <see cref="XmlRpcReaderOptions.MaxRequestLength"/>) are read into pooled memory and parsed
+/// there as UTF-8 by a parser that accepts exactly the XML that XML-RPC needs. DTDs and entity
+/// references other than the predefined ones and character references are refused, nesting and
+/// length are limited (<see cref="XmlRpcReaderOptions"/>), and every malformed document raises
+/// <see cref="XmlRpcFormatException"/>.
 /// </summary>
 /// <remarks>
 /// <para>Decoded values are plain CLR objects:</para>
@@ -30,7 +31,9 @@ namespace KojiNet.XmlRpc;
 /// <see cref="IReadOnlyList{T}"/>.</item>
 /// </list>
 /// <para>Element names are matched on their local name, so a namespace prefix (<c>ex:nil</c>)
-/// is ignored. Attributes, comments and processing instructions are ignored.</para>
+/// is ignored. Attributes, comments and processing instructions are ignored. CDATA sections
+/// and character references are accepted in text; CR LF and CR in text become LF, as in any XML
+/// parser. Documents must be UTF-8 (with or without a byte order mark).</para>
 /// </remarks>
 public static class XmlRpcReader
 {
@@ -41,7 +44,15 @@ public static class XmlRpcReader
     {
         ArgumentNullException.ThrowIfNull(source);
         options ??= XmlRpcReaderOptions.Default;
-        return WithParser(source, options, static p => p.MethodCall());
+        var (buffer, length) = Buffer(source, options.MaxRequestLength);
+        try
+        {
+            return XmlRpcParser.ParseMethodCall(buffer.AsSpan(0, length), options.MaxDepth);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Reads a <c>methodResponse</c>: a value or a fault.</summary>
@@ -51,7 +62,35 @@ public static class XmlRpcReader
     {
         ArgumentNullException.ThrowIfNull(source);
         options ??= XmlRpcReaderOptions.Default;
-        return WithParser(source, options, static p => p.Response());
+        var (buffer, length) = Buffer(source, options.MaxRequestLength);
+        try
+        {
+            return XmlRpcParser.ParseResponse(buffer.AsSpan(0, length), options.MaxDepth);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Reads a <c>methodCall</c> from UTF-8 bytes already in memory.</summary>
+    /// <exception cref="XmlRpcFormatException">The document is not an acceptable methodCall.</exception>
+    /// <exception cref="XmlRpcRequestTooLargeException">The document is longer than allowed.</exception>
+    public static XmlRpcMethodCall ReadMethodCall(ReadOnlySpan<byte> document, XmlRpcReaderOptions? options = null)
+    {
+        options ??= XmlRpcReaderOptions.Default;
+        CheckLength(document.Length, options.MaxRequestLength);
+        return XmlRpcParser.ParseMethodCall(document, options.MaxDepth);
+    }
+
+    /// <summary>Reads a <c>methodResponse</c> from UTF-8 bytes already in memory.</summary>
+    /// <exception cref="XmlRpcFormatException">The document is not an acceptable methodResponse.</exception>
+    /// <exception cref="XmlRpcRequestTooLargeException">The document is longer than allowed.</exception>
+    public static XmlRpcResponse ReadResponse(ReadOnlySpan<byte> document, XmlRpcReaderOptions? options = null)
+    {
+        options ??= XmlRpcReaderOptions.Default;
+        CheckLength(document.Length, options.MaxRequestLength);
+        return XmlRpcParser.ParseResponse(document, options.MaxDepth);
     }
 
     /// <summary>
@@ -67,8 +106,7 @@ public static class XmlRpcReader
         var (buffer, length) = await BufferAsync(source, options.MaxRequestLength, cancellationToken).ConfigureAwait(false);
         try
         {
-            using var ms = new MemoryStream(buffer, 0, length, writable: false);
-            return WithParser(ms, options, static p => p.MethodCall());
+            return XmlRpcParser.ParseMethodCall(buffer.AsSpan(0, length), options.MaxDepth);
         }
         finally
         {
@@ -85,8 +123,7 @@ public static class XmlRpcReader
         var (buffer, length) = await BufferAsync(source, options.MaxRequestLength, cancellationToken).ConfigureAwait(false);
         try
         {
-            using var ms = new MemoryStream(buffer, 0, length, writable: false);
-            return WithParser(ms, options, static p => p.Response());
+            return XmlRpcParser.ParseResponse(buffer.AsSpan(0, length), options.MaxDepth);
         }
         finally
         {
@@ -94,25 +131,34 @@ public static class XmlRpcReader
         }
     }
 
-    private static T WithParser<T>(Stream source, XmlRpcReaderOptions options, Func<XmlRpcParser, T> read)
+    private static void CheckLength(long length, long limit)
     {
-        var limit = options.MaxRequestLength;
-        var stream = limit > 0 ? new LimitedReadStream(source, limit) : source;
-        var parser = new XmlRpcParser(stream, options.MaxDepth);
-        try
+        if (limit > 0 && length > limit)
         {
-            return read(parser);
-        }
-        finally
-        {
-            parser.Dispose();
+            throw new XmlRpcRequestTooLargeException(limit);
         }
     }
 
-    private static async Task<(byte[] Buffer, int Length)> BufferAsync(Stream source, long limit, CancellationToken cancellationToken)
+    private static int InitialSize(Stream source, long limit)
+    {
+        // A seekable stream says how much is left; read it in one go (one byte more to see the end).
+        var size = 16384L;
+        if (source.CanSeek)
+        {
+            var left = source.Length - source.Position;
+            size = Math.Max(left + 1, 16);
+        }
+        if (limit > 0)
+        {
+            size = Math.Min(size, limit + 1);
+        }
+        return (int)Math.Min(size, Array.MaxLength);
+    }
+
+    private static (byte[] Buffer, int Length) Buffer(Stream source, long limit)
     {
         var max = limit > 0 ? limit : Array.MaxLength;
-        var buffer = ArrayPool<byte>.Shared.Rent(16384);
+        var buffer = ArrayPool<byte>.Shared.Rent(InitialSize(source, limit));
         var length = 0;
         try
         {
@@ -120,10 +166,39 @@ public static class XmlRpcReader
             {
                 if (length == buffer.Length)
                 {
-                    var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, Array.MaxLength));
-                    buffer.AsSpan(0, length).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = bigger;
+                    buffer = Grow(buffer, length);
+                }
+                var n = source.Read(buffer.AsSpan(length));
+                if (n == 0)
+                {
+                    return (buffer, length);
+                }
+                length += n;
+                if (length > max)
+                {
+                    throw new XmlRpcRequestTooLargeException(limit);
+                }
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    private static async Task<(byte[] Buffer, int Length)> BufferAsync(Stream source, long limit, CancellationToken cancellationToken)
+    {
+        var max = limit > 0 ? limit : Array.MaxLength;
+        var buffer = ArrayPool<byte>.Shared.Rent(InitialSize(source, limit));
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    buffer = Grow(buffer, length);
                 }
                 var n = await source.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
                 if (n == 0)
@@ -143,52 +218,16 @@ public static class XmlRpcReader
             throw;
         }
     }
-}
 
-/// <summary>Counts the bytes read from the inner stream and fails once they exceed a limit.</summary>
-internal sealed class LimitedReadStream(Stream inner, long limit) : Stream
-{
-    private long _read;
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => _read; set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int Read(Span<byte> buffer)
+    private static byte[] Grow(byte[] buffer, int length)
     {
-        var n = inner.Read(buffer);
-        Count(n);
-        return n;
-    }
-
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        var n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        Count(n);
-        return n;
-    }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    private void Count(int n)
-    {
-        _read += n;
-        if (_read > limit)
+        if (buffer.Length >= Array.MaxLength)
         {
-            throw new XmlRpcRequestTooLargeException(limit);
+            throw new XmlRpcRequestTooLargeException(Array.MaxLength);
         }
+        var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, Array.MaxLength));
+        buffer.AsSpan(0, length).CopyTo(bigger);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return bigger;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
