@@ -1,0 +1,152 @@
+using System.Globalization;
+using KojiNet.Hub.Api.Common;
+using KojiNet.Hub.Api.Users;
+
+namespace KojiNet.Hub.Api.Tags;
+
+/// <summary>A tag with its configuration at some event (the active <c>tag_config</c> row).</summary>
+internal sealed class TagRow
+{
+    public int Id { get; init; }
+
+    public string Name { get; init; } = "";
+
+    public string? Arches { get; init; }
+
+    public int? Perm_Id { get; init; }
+
+    public string? Perm { get; init; }
+
+    public bool Locked { get; init; }
+
+    public bool Maven_Support { get; init; }
+
+    public bool Maven_Include_All { get; init; }
+}
+
+/// <summary>A <c>tag_extra</c> row: <c>Value</c> is JSON text, null for a blocked key.</summary>
+internal sealed class TagExtraRow
+{
+    public string Key { get; init; } = "";
+
+    public string? Value { get; init; }
+}
+
+/// <summary>Finding tags by Koji's name-or-id rules, as of an event, and shaping the <c>getTag</c> struct.</summary>
+internal static class TagQueries
+{
+    private static string Select(int? atEvent) => $"""
+        SELECT tag.id, tag.name, tc.arches, tc.perm_id, permissions.name AS perm, tc.locked, tc.maven_support, tc.maven_include_all
+        FROM tag_config tc
+        JOIN tag ON tag.id = tc.tag_id
+        LEFT JOIN permissions ON permissions.id = tc.perm_id
+        WHERE {Versioning.Active("tc", atEvent)}
+        """;
+
+    /// <summary>
+    /// Resolves a name-or-id argument (int id, string name, struct with <c>id</c> or <c>name</c>) to
+    /// an id or a name; anything else is ParameterError <c>Invalid name or id value: ...</c>.
+    /// </summary>
+    public static (int? Id, string? Name) NameOrId(object? info)
+    {
+        var value = info;
+        if (info is IReadOnlyDictionary<string, object?> d)
+        {
+            if (d.TryGetValue("id", out var id))
+            {
+                value = id;
+            }
+            else if (d.TryGetValue("name", out var name))
+            {
+                value = name;
+            }
+            else
+            {
+                throw KojiErrors.Parameter($"Invalid name or id value: {UserQueries.Repr(info)}");
+            }
+        }
+        return value switch
+        {
+            int i => (i, null),
+            long l when l is >= int.MinValue and <= int.MaxValue => ((int)l, null),
+            bool b => (b ? 1 : 0, null),
+            string s => (null, s),
+            _ => throw KojiErrors.Parameter($"Invalid name or id value: {UserQueries.Repr(info)}"),
+        };
+    }
+
+    /// <summary>
+    /// The tag <paramref name="tagInfo"/> names, as of <paramref name="atEvent"/> (current when null);
+    /// null when there is no such tag or it had no configuration then (deleted or not yet created).
+    /// </summary>
+    public static async Task<TagRow?> FindAsync(CallContext ctx, object? tagInfo, int? atEvent)
+    {
+        var (id, name) = NameOrId(tagInfo);
+        return id is { } tagId
+            ? await ctx.QuerySingleOrDefaultAsync<TagRow>(Select(atEvent) + " AND tag.id = @tagId", new { tagId, @event = atEvent }).ConfigureAwait(false)
+            : await ctx.QuerySingleOrDefaultAsync<TagRow>(Select(atEvent) + " AND tag.name = @name", new { name, @event = atEvent }).ConfigureAwait(false);
+    }
+
+    /// <summary>Like <see cref="FindAsync"/>, but a missing tag is GenericError <c>No such tagInfo: '&lt;x&gt;'</c>.</summary>
+    public static async Task<TagRow> GetAsync(CallContext ctx, object? tagInfo, int? atEvent = null) =>
+        await FindAsync(ctx, tagInfo, atEvent).ConfigureAwait(false)
+        ?? throw KojiErrors.Generic($"No such tagInfo: {UserQueries.Repr(tagInfo)}");
+
+    /// <summary>The tag's own <c>tag_extra</c> rows as of an event (blocked keys have a null value).</summary>
+    public static async Task<IReadOnlyList<TagExtraRow>> ExtraRowsAsync(CallContext ctx, int tagId, int? atEvent) =>
+        (await ctx.QueryAsync<TagExtraRow>(
+            $"SELECT te.key, te.value FROM tag_extra te WHERE te.tag_id = @tagId AND {Versioning.Active("te", atEvent)} ORDER BY te.key",
+            new { tagId, @event = atEvent }).ConfigureAwait(false)).ToList();
+
+    /// <summary>
+    /// The <c>getTag</c> struct. Without <paramref name="blocked"/>, <c>extra</c> holds the decoded
+    /// values of unblocked keys; with it, every key maps to <c>[is_blocked, value]</c>.
+    /// </summary>
+    public static async Task<Dictionary<string, object?>> ToStructAsync(CallContext ctx, TagRow tag, int? atEvent, bool blocked)
+    {
+        var extra = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var row in await ExtraRowsAsync(ctx, tag.Id, atEvent).ConfigureAwait(false))
+        {
+            if (blocked)
+            {
+                extra[row.Key] = new List<object?> { row.Value is null, row.Value is null ? null : PyJson.Decode(row.Value) };
+            }
+            else if (row.Value is not null)
+            {
+                extra[row.Key] = PyJson.Decode(row.Value);
+            }
+        }
+        var result = BaseStruct(tag);
+        result["extra"] = extra;
+        if (atEvent is { } e)
+        {
+            result["query_event"] = e;
+        }
+        return result;
+    }
+
+    /// <summary>The tag's config fields without <c>extra</c>.</summary>
+    public static Dictionary<string, object?> BaseStruct(TagRow tag) => new(StringComparer.Ordinal)
+    {
+        ["arches"] = tag.Arches,
+        ["id"] = tag.Id,
+        ["locked"] = tag.Locked,
+        ["maven_include_all"] = tag.Maven_Include_All,
+        ["maven_support"] = tag.Maven_Support,
+        ["name"] = tag.Name,
+        ["perm"] = tag.Perm,
+        ["perm_id"] = tag.Perm_Id,
+    };
+
+    /// <summary>An <c>event</c> argument: null, or an event id (int).</summary>
+    public static int? EventArg(object? value) => value switch
+    {
+        null => null,
+        int i => i,
+        long l when l is >= int.MinValue and <= int.MaxValue => (int)l,
+        _ => throw KojiErrors.Parameter($"Invalid event: {UserQueries.Repr(value)}"),
+    };
+
+    /// <summary>Formats an int with the invariant culture.</summary>
+    public static string Str(int value) => value.ToString(CultureInfo.InvariantCulture);
+}
