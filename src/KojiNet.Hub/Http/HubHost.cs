@@ -20,18 +20,14 @@ namespace KojiNet.Hub.Http;
 public static class HubHost
 {
     /// <summary>Creates (and, when asked, migrates) everything and returns the app, not yet started.</summary>
-    public static async Task<WebApplication> BuildAsync(HubServices hub, string[]? urls = null, ILoggerProvider? logging = null)
+    public static async Task<WebApplication> BuildAsync(HubServices hub, string[]? urls = null)
     {
         if (hub.Config.Database.DBMigrateOnStart)
         {
             await SchemaMigrator.MigrateAsync(hub.Database).ConfigureAwait(false);
         }
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.Logging.ClearProviders();
-        if (logging is not null)
-        {
-            builder.Logging.AddProvider(logging);
-        }
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(hub);
         var server = hub.Config.Server;
         X509Certificate2? caCert = server.TLSClientCA is { } ca ? X509CertificateLoader.LoadCertificateFromFile(ca) : null;
