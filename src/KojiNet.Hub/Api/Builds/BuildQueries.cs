@@ -1,0 +1,268 @@
+using System.Globalization;
+using KojiNet.Hub.Api.Common;
+using KojiNet.Hub.Api.Tags;
+using KojiNet.Hub.Api.Users;
+using KojiNet.Rpm.Versions;
+
+namespace KojiNet.Hub.Api.Builds;
+
+/// <summary>A <c>build</c> row joined with its package, owner, promoter, volume, creation event and content generator.</summary>
+internal sealed class BuildRow
+{
+    public int Id { get; init; }
+
+    public int Package_Id { get; init; }
+
+    public string Package_Name { get; init; } = "";
+
+    public string Version { get; init; } = "";
+
+    public string Release { get; init; } = "";
+
+    public int? Epoch { get; init; }
+
+    public bool Draft { get; init; }
+
+    public int State { get; init; }
+
+    public int? Task_Id { get; init; }
+
+    public int Owner_Id { get; init; }
+
+    public string Owner_Name { get; init; } = "";
+
+    public int? Promoter_Id { get; init; }
+
+    public string? Promoter_Name { get; init; }
+
+    public int Volume_Id { get; init; }
+
+    public string Volume_Name { get; init; } = "";
+
+    public int Creation_Event_Id { get; init; }
+
+    public double Creation_Ts { get; init; }
+
+    public double? Start_Ts { get; init; }
+
+    public double? Completion_Ts { get; init; }
+
+    public double? Promotion_Ts { get; init; }
+
+    public string? Source { get; init; }
+
+    public string? Extra { get; init; }
+
+    public int? Cg_Id { get; init; }
+
+    public string? Cg_Name { get; init; }
+
+    public string Nvr => $"{Package_Name}-{Version}-{Release}";
+}
+
+/// <summary>Koji's build states (model.md §1).</summary>
+internal static class BuildStates
+{
+    public const int Building = 0;
+    public const int Complete = 1;
+    public const int Deleted = 2;
+    public const int Failed = 3;
+    public const int Canceled = 4;
+
+    public static string Name(int state) => state switch
+    {
+        Building => "BUILDING",
+        Complete => "COMPLETE",
+        Deleted => "DELETED",
+        Failed => "FAILED",
+        Canceled => "CANCELED",
+        _ => state.ToString(CultureInfo.InvariantCulture),
+    };
+}
+
+/// <summary>Finding builds by Koji's build-info forms and shaping the build structs.</summary>
+internal static class BuildQueries
+{
+    /// <summary>The select list and joins every build query starts from (alias <c>b</c> for build, <c>p</c> for package).</summary>
+    public const string SelectFrom = """
+        SELECT b.id AS Id, b.pkg_id AS Package_Id, p.name AS Package_Name, b.version AS Version, b.release AS Release,
+               b.epoch AS Epoch, b.draft AS Draft, b.state AS State, b.task_id AS Task_Id, b.owner AS Owner_Id,
+               ou.name AS Owner_Name, b.promoter AS Promoter_Id, pu.name AS Promoter_Name, b.volume_id AS Volume_Id,
+               v.name AS Volume_Name, b.create_event AS Creation_Event_Id, ev.time AS Creation_Ts,
+               b.start_time AS Start_Ts, b.completion_time AS Completion_Ts, b.promotion_time AS Promotion_Ts,
+               b.source AS Source, b.extra AS Extra, b.cg_id AS Cg_Id, cg.name AS Cg_Name
+        FROM build b
+        JOIN package p ON p.id = b.pkg_id
+        JOIN users ou ON ou.id = b.owner
+        LEFT JOIN users pu ON pu.id = b.promoter
+        JOIN volume v ON v.id = b.volume_id
+        JOIN events ev ON ev.id = b.create_event
+        LEFT JOIN content_generator cg ON cg.id = b.cg_id
+        """;
+
+    public static Task<BuildRow?> ByIdAsync(CallContext ctx, int id) =>
+        ctx.QuerySingleOrDefaultAsync<BuildRow>(SelectFrom + " WHERE b.id = @id", new { id });
+
+    /// <summary>The build with this NVR: a non-draft one, else the newest draft.</summary>
+    public static Task<BuildRow?> ByNvrAsync(CallContext ctx, string name, string version, string release) =>
+        ctx.QueryFirstOrDefaultAsync<BuildRow>(SelectFrom + """
+             WHERE p.name = @name AND b.version = @version AND b.release = @release
+             ORDER BY b.draft, b.id DESC
+            """, new { name, version, release });
+
+    /// <summary>
+    /// Resolves a build-info argument: int id, NVR string (an <c>epoch:</c> prefix is ignored) or a
+    /// struct with <c>id</c> or <c>name</c>/<c>version</c>/<c>release</c>. A string that is not an
+    /// NVR is GenericError <c>invalid format</c> whatever the caller's strictness.
+    /// </summary>
+    public static async Task<BuildRow?> FindAsync(CallContext ctx, object? info)
+    {
+        switch (info)
+        {
+            case int id:
+                return await ByIdAsync(ctx, id).ConfigureAwait(false);
+            case long l when l is >= int.MinValue and <= int.MaxValue:
+                return await ByIdAsync(ctx, (int)l).ConfigureAwait(false);
+            case string s:
+                {
+                    var text = s;
+                    var colon = text.IndexOf(':', StringComparison.Ordinal);
+                    if (colon >= 0 && colon < text.IndexOf('-', StringComparison.Ordinal))
+                    {
+                        text = text[(colon + 1)..];
+                    }
+                    if (!Nvr.TryParse(text, out var nvr))
+                    {
+                        throw KojiErrors.Generic($"invalid format: {s}");
+                    }
+                    return await ByNvrAsync(ctx, nvr.Name, nvr.Version, nvr.Release).ConfigureAwait(false);
+                }
+            case IReadOnlyDictionary<string, object?> d:
+                if (d.GetValueOrDefault("id") is int or long)
+                {
+                    return await ByIdAsync(ctx, Convert.ToInt32(d["id"], CultureInfo.InvariantCulture)).ConfigureAwait(false);
+                }
+                if (d.GetValueOrDefault("name") is string n && d.GetValueOrDefault("version") is string v && d.GetValueOrDefault("release") is string r)
+                {
+                    return await ByNvrAsync(ctx, n, v, r).ConfigureAwait(false);
+                }
+                throw KojiErrors.Generic($"Invalid build info: {UserQueries.Repr(info)}");
+            default:
+                throw KojiErrors.Parameter($"Invalid name or id value: {UserQueries.Repr(info)}");
+        }
+    }
+
+    /// <summary>Like <see cref="FindAsync"/> but a missing build is GenericError <c>No such build: ...</c>.</summary>
+    public static async Task<BuildRow> GetAsync(CallContext ctx, object? info) =>
+        await FindAsync(ctx, info).ConfigureAwait(false) ?? throw KojiErrors.Generic($"No such build: {Str(info)}");
+
+    /// <summary>Python's <c>str</c> of an argument, as Koji's messages print it.</summary>
+    public static string Str(object? value) => value is string s ? s : UserQueries.Repr(value);
+
+    /// <summary>The decoded <c>extra</c> JSON, or null.</summary>
+    public static object? DecodeExtra(string? json) => json is null ? null : PyJson.Decode(json);
+
+    /// <summary>The <c>getBuild</c> struct (api-core.md §4.1, wire capture 05).</summary>
+    public static Dictionary<string, object?> ToStruct(BuildRow b) => new(StringComparer.Ordinal)
+    {
+        ["build_id"] = b.Id,
+        ["cg_id"] = b.Cg_Id,
+        ["cg_name"] = b.Cg_Name,
+        ["completion_time"] = KojiTime.Format(b.Completion_Ts),
+        ["completion_ts"] = b.Completion_Ts,
+        ["creation_event_id"] = b.Creation_Event_Id,
+        ["creation_time"] = KojiTime.Format(b.Creation_Ts),
+        ["creation_ts"] = b.Creation_Ts,
+        ["draft"] = b.Draft,
+        ["epoch"] = b.Epoch,
+        ["extra"] = DecodeExtra(b.Extra),
+        ["id"] = b.Id,
+        ["name"] = b.Package_Name,
+        ["nvr"] = b.Nvr,
+        ["owner_id"] = b.Owner_Id,
+        ["owner_name"] = b.Owner_Name,
+        ["package_id"] = b.Package_Id,
+        ["package_name"] = b.Package_Name,
+        ["promoter_id"] = b.Promoter_Id,
+        ["promoter_name"] = b.Promoter_Name,
+        ["promotion_time"] = KojiTime.Format(b.Promotion_Ts),
+        ["promotion_ts"] = b.Promotion_Ts,
+        ["release"] = b.Release,
+        ["source"] = b.Source,
+        ["start_time"] = KojiTime.Format(b.Start_Ts),
+        ["start_ts"] = b.Start_Ts,
+        ["state"] = b.State,
+        ["task_id"] = b.Task_Id,
+        ["version"] = b.Version,
+        ["volume_id"] = b.Volume_Id,
+        ["volume_name"] = b.Volume_Name,
+    };
+
+    /// <summary>The package id for a name, created when missing.</summary>
+    public static async Task<int> EnsurePackageAsync(CallContext ctx, string name)
+    {
+        var id = await ctx.ScalarAsync<int?>("SELECT id FROM package WHERE name = @name", new { name }).ConfigureAwait(false);
+        return id ?? await ctx.ExecuteScalarAsync<int>("INSERT INTO package (name) VALUES (@name) RETURNING id", new { name }).ConfigureAwait(false);
+    }
+
+    /// <summary>Marks the build as having the btype <paramref name="btype"/> (idempotent).</summary>
+    public static async Task AddTypeAsync(CallContext ctx, int buildId, string btype)
+    {
+        var btypeId = await ctx.ScalarAsync<int?>("SELECT id FROM btype WHERE name = @btype", new { btype }).ConfigureAwait(false)
+            ?? throw KojiErrors.Generic($"unsupported build type: {btype}");
+        var has = await ctx.ScalarAsync<int?>("SELECT 1 FROM build_types WHERE build_id = @buildId AND btype_id = @btypeId", new { buildId, btypeId }).ConfigureAwait(false);
+        if (has is null)
+        {
+            await ctx.ExecuteAsync("INSERT INTO build_types (build_id, btype_id) VALUES (@buildId, @btypeId)", new { buildId, btypeId }).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Creates a build (Koji's <c>new_build</c>): package created when needed; an existing NVR is an
+    /// error unless it is a FAILED/CANCELED build with no history, which is recycled (same id).
+    /// Drafts get the release <c>&lt;release&gt;,draft_&lt;id&gt;</c>.
+    /// </summary>
+    public static async Task<int> NewBuildAsync(CallContext ctx, string name, string version, string release, int? epoch,
+        int owner, bool draft, int state, double? start, double? completion, string? source = null)
+    {
+        NameValidation.InternalName(ctx, name);
+        var pkgId = await EnsurePackageAsync(ctx, name).ConfigureAwait(false);
+        var eventId = await ctx.GetEventAsync().ConfigureAwait(false);
+        if (!draft)
+        {
+            var old = await ByNvrAsync(ctx, name, version, release).ConfigureAwait(false);
+            if (old is not null && !old.Draft)
+            {
+                var recyclable = old.State is BuildStates.Failed or BuildStates.Canceled
+                    && await ctx.ScalarAsync<int?>("""
+                        SELECT 1 WHERE EXISTS (SELECT 1 FROM tag_listing WHERE build_id = @id)
+                            OR EXISTS (SELECT 1 FROM rpminfo WHERE build_id = @id)
+                        """, new { id = old.Id }).ConfigureAwait(false) is null;
+                if (!recyclable)
+                {
+                    throw KojiErrors.Generic(string.Create(CultureInfo.InvariantCulture,
+                        $"Build already exists (id={old.Id}, state={BuildStates.Name(old.State)}): {{'name': '{name}', 'version': '{version}', 'release': '{release}'}}"));
+                }
+                await ctx.ExecuteAsync("""
+                    UPDATE build SET epoch = @epoch, state = @state, owner = @owner, start_time = @start,
+                        completion_time = @completion, create_event = @eventId, task_id = NULL, source = @source,
+                        extra = NULL, cg_id = NULL, volume_id = 0
+                    WHERE id = @id
+                    """, new { epoch, state, owner, start, completion, eventId, source, id = old.Id }).ConfigureAwait(false);
+                await ctx.ExecuteAsync("DELETE FROM build_types WHERE build_id = @id", new { id = old.Id }).ConfigureAwait(false);
+                return old.Id;
+            }
+        }
+        var buildId = await ctx.ExecuteScalarAsync<int>("""
+            INSERT INTO build (volume_id, pkg_id, version, release, epoch, draft, source, create_event, start_time, completion_time, state, owner)
+            VALUES (0, @pkgId, @version, @release, @epoch, @draft, @source, @eventId, @start, @completion, @state, @owner)
+            RETURNING id
+            """, new { pkgId, version, release, epoch, draft, source, eventId, start, completion, state, owner }).ConfigureAwait(false);
+        if (draft)
+        {
+            await ctx.ExecuteAsync("UPDATE build SET release = @r WHERE id = @buildId",
+                new { r = string.Create(CultureInfo.InvariantCulture, $"{release},draft_{buildId}"), buildId }).ConfigureAwait(false);
+        }
+        return buildId;
+    }
+}
