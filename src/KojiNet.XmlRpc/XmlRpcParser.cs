@@ -37,6 +37,15 @@ internal ref struct XmlRpcParser
 
     private static readonly byte[] NonCharacterPrefix = [0xEF, 0xBF];
 
+    private const byte NameClass = 1;
+    private const byte NameStartClass = 2;
+    private const byte ColonClass = NameClass | NameStartClass | 4;
+    private const byte SpaceClass = 8;
+    private const byte TextStopClass = 16;
+
+    // Byte classes for names, whitespace and the ends of plain text.
+    private static readonly byte[] Classes = BuildClasses();
+
     [ThreadStatic]
     private static ParserState? _threadState;
 
@@ -634,33 +643,34 @@ internal ref struct XmlRpcParser
     {
         var s = _s;
         var pos = _pos + 1;
-        var end = pos < s.Length && s[pos] == '/';
-        if (end)
+        if (pos < s.Length && s[pos] == '/')
         {
-            pos++;
+            EndTag(pos + 1);
+            return;
         }
         var nameStart = pos;
-        var localStart = pos;
         if (pos >= s.Length)
         {
             throw EndOfFile();
         }
-        if (!IsNameStart(s[pos]))
+        var classes = Classes;
+        if ((classes[s[pos]] & NameStartClass) == 0)
         {
             _pos = pos;
             throw Error("Name cannot begin with this character.");
         }
+        var localStart = pos;
         pos++;
         while (pos < s.Length)
         {
-            var c = s[pos];
-            if (c == ':')
-            {
-                localStart = pos + 1;
-            }
-            else if (!IsNameChar(c))
+            var cls = classes[s[pos]];
+            if ((cls & NameClass) == 0)
             {
                 break;
+            }
+            if (cls == ColonClass)
+            {
+                localStart = pos + 1;
             }
             pos++;
         }
@@ -668,27 +678,13 @@ internal ref struct XmlRpcParser
         _nameLen = pos - nameStart;
         _localStart = localStart == pos ? nameStart : localStart;
         _tag = Classify(s[_localStart..pos]);
-        if (end)
-        {
-            pos = SkipSpace(pos);
-            if (pos >= s.Length)
-            {
-                throw EndOfFile();
-            }
-            if (s[pos] != '>')
-            {
-                _pos = pos;
-                throw Error("expected '>' to close an end tag");
-            }
-            _pos = pos + 1;
-            _kind = TagKind.End;
-            PopElement();
-            return;
-        }
         while (true)
         {
             var afterName = pos;
-            pos = SkipSpace(pos);
+            if (pos < s.Length && (classes[s[pos]] & SpaceClass) != 0)
+            {
+                pos = SkipSpace(pos);
+            }
             if (pos >= s.Length)
             {
                 throw EndOfFile();
@@ -716,7 +712,7 @@ internal ref struct XmlRpcParser
                 _kind = TagKind.Empty;
                 return;
             }
-            if (pos == afterName || !IsNameStart(c))
+            if (pos == afterName || (classes[c] & NameStartClass) == 0)
             {
                 _pos = pos;
                 throw Error("malformed attribute in a start tag");
@@ -725,11 +721,63 @@ internal ref struct XmlRpcParser
         }
     }
 
+    /// <summary>After '&lt;/': the name must be the innermost open element's.</summary>
+    private void EndTag(int pos)
+    {
+        var s = _s;
+        if (_depth == 0)
+        {
+            _pos = pos;
+            throw Error("Data at the root level is invalid.");
+        }
+        var stack = _st.Elements;
+        var start = stack[_depth * 2 - 2];
+        var len = stack[_depth * 2 - 1];
+        _kind = TagKind.End;
+        _tag = Tag.Other;
+        _nameStart = pos;
+        _nameLen = len;
+        _localStart = pos;
+        if (pos + len < s.Length && s[pos + len] == '>' && s.Slice(pos, len).SequenceEqual(s.Slice(start, len)))
+        {
+            _pos = pos + len + 1;
+            _depth--;
+            return;
+        }
+        // Slow path: whitespace before '>', or a mismatch to report.
+        var end = pos;
+        while (end < s.Length && (Classes[s[end]] & NameClass) != 0)
+        {
+            end++;
+        }
+        _nameLen = end - pos;
+        var close = SkipSpace(end);
+        if (close >= s.Length)
+        {
+            _pos = close;
+            throw EndOfFile();
+        }
+        if (end - pos != len || !s.Slice(pos, len).SequenceEqual(s.Slice(start, len)))
+        {
+            _pos = pos;
+            var (line, col) = LineInfo(start);
+            throw Error(string.Create(CultureInfo.InvariantCulture,
+                $"The '{Decode(s.Slice(start, len))}' start tag on line {line} position {col} does not match the end tag of '{QName()}'."));
+        }
+        if (s[close] != '>')
+        {
+            _pos = close;
+            throw Error("expected '>' to close an end tag");
+        }
+        _pos = close + 1;
+        _depth--;
+    }
+
     /// <summary>Checks one attribute (name = quoted value) for form; its value is ignored.</summary>
     private int SkipAttribute(int pos)
     {
         var s = _s;
-        while (pos < s.Length && (IsNameChar(s[pos]) || s[pos] == ':'))
+        while (pos < s.Length && (Classes[s[pos]] & NameClass) != 0)
         {
             pos++;
         }
@@ -781,24 +829,6 @@ internal ref struct XmlRpcParser
         _depth++;
     }
 
-    private void PopElement()
-    {
-        if (_depth == 0)
-        {
-            throw Error("Data at the root level is invalid.");
-        }
-        var stack = _st.Elements;
-        var start = stack[_depth * 2 - 2];
-        var len = stack[_depth * 2 - 1];
-        if (len != _nameLen || !_s.Slice(start, len).SequenceEqual(_s.Slice(_nameStart, _nameLen)))
-        {
-            var (line, col) = LineInfo(start);
-            throw Error(string.Create(CultureInfo.InvariantCulture,
-                $"The '{Decode(_s.Slice(start, len))}' start tag on line {line} position {col} does not match the end tag of '{QName()}'."));
-        }
-        _depth--;
-    }
-
     /// <summary>
     /// Reads character data up to the next start or end tag, leaving the position on its '&lt;'.
     /// Plain text is returned as a slice of the document; text with references, CDATA, CRs,
@@ -808,17 +838,29 @@ internal ref struct XmlRpcParser
     {
         var s = _s;
         var start = _pos;
-        var i = s[start..].IndexOfAny(TextStop);
-        if (i < 0)
+        // Most text is short: a table lookup per byte before the vectorised search.
+        var classes = Classes;
+        var stop = start;
+        var limit = Math.Min(s.Length, start + 32);
+        while (stop < limit && (classes[s[stop]] & TextStopClass) == 0)
         {
-            _pos = s.Length;
-            throw EndOfFile();
+            stop++;
         }
-        var stop = start + i;
+        if (stop == limit)
+        {
+            var i = s[stop..].IndexOfAny(TextStop);
+            if (i < 0)
+            {
+                _pos = s.Length;
+                throw EndOfFile();
+            }
+            stop += i;
+        }
+        var i0 = stop - start;
         if (s[stop] == '<' && stop + 1 < s.Length && s[stop + 1] is not ((byte)'!' or (byte)'?'))
         {
             _pos = stop;
-            return s.Slice(start, i);
+            return s.Slice(start, i0);
         }
         return SlowText(start, stop);
     }
@@ -1102,10 +1144,34 @@ internal ref struct XmlRpcParser
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsSpace(byte c) => c is (byte)' ' or (byte)'\n' or (byte)'\t' or (byte)'\r';
 
-    private static bool IsNameStart(byte c) => (uint)((c | 0x20) - 'a') <= 'z' - 'a' || c is (byte)'_' or (byte)':' || c >= 0x80;
+    private static bool IsNameStart(byte c) => (Classes[c] & NameStartClass) != 0;
 
-    private static bool IsNameChar(byte c) =>
-        (uint)((c | 0x20) - 'a') <= 'z' - 'a' || (uint)(c - '0') <= 9 || c is (byte)'_' or (byte)'-' or (byte)'.' || c >= 0x80;
+    private static byte[] BuildClasses()
+    {
+        var t = new byte[256];
+        for (var c = 0; c < 256; c++)
+        {
+            var letter = (uint)((c | 0x20) - 'a') <= 'z' - 'a' || c is '_' || c >= 0x80;
+            if (letter)
+            {
+                t[c] = NameStartClass | NameClass;
+            }
+            else if ((uint)(c - '0') <= 9 || c is '-' or '.')
+            {
+                t[c] = NameClass;
+            }
+            else if (c is ' ' or '\t' or '\n' or '\r')
+            {
+                t[c] = SpaceClass;
+            }
+        }
+        t[':'] = ColonClass;
+        foreach (var c in "<&\r]"u8)
+        {
+            t[c] |= TextStopClass;
+        }
+        return t;
+    }
 
     private static Tag Classify(ReadOnlySpan<byte> n)
     {
