@@ -24,7 +24,7 @@ internal static class PyJson
         JsonValueKind.False => false,
         JsonValueKind.String => e.GetString(),
         JsonValueKind.Number => e.TryGetInt32(out var i) ? i
-            : e.TryGetInt64(out var l) ? l
+            : e.TryGetInt64(out var l) ? (object)l
             : e.GetDouble(),
         JsonValueKind.Array => e.EnumerateArray().Select(Convert).ToList(),
         JsonValueKind.Object => e.EnumerateObject().Aggregate(new Dictionary<string, object?>(StringComparer.Ordinal), (d, p) =>
