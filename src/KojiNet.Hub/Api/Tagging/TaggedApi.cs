@@ -1,0 +1,253 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Dapper;
+using KojiNet.Hub.Api.Builds;
+using KojiNet.Hub.Api.Tags;
+using KojiNet.Hub.Api.Users;
+
+namespace KojiNet.Hub.Api.Tagging;
+
+internal sealed class TaggedRpmRow
+{
+    public int Id { get; init; }
+
+    public string Name { get; init; } = "";
+
+    public string Version { get; init; } = "";
+
+    public string Release { get; init; } = "";
+
+    public int? Epoch { get; init; }
+
+    public string Arch { get; init; } = "";
+
+    public bool? Draft { get; init; }
+
+    public string Payloadhash { get; init; } = "";
+
+    public long Size { get; init; }
+
+    public long Buildtime { get; init; }
+
+    public int? Buildroot_Id { get; init; }
+
+    public int Build_Id { get; init; }
+
+    public bool Metadata_Only { get; init; }
+
+    public string? Extra { get; init; }
+
+    public string? Sigkey { get; init; }
+}
+
+/// <summary>listTagged, getLatestBuilds, listTaggedRPMS, getLatestRPMS, tagBuildBypass, untagBuildBypass.</summary>
+internal static class TaggedApi
+{
+    [KojiMethod("listTagged", ReadOnly = true)]
+    internal static async Task<object?> ListTagged(CallContext ctx, object? tag, [Optional, DefaultParameterValue(null)] object? @event, [Optional, DefaultParameterValue(false)] bool inherit, [Optional, DefaultParameterValue(null)] string? prefix,
+        [Optional, DefaultParameterValue(false)] object? latest, [Optional, DefaultParameterValue(null)] string? package, [Optional, DefaultParameterValue(null)] string? owner, [Optional, DefaultParameterValue(null)] string? type, [Optional, DefaultParameterValue(true)] bool strict, [Optional, DefaultParameterValue(false)] bool extra,
+        [Optional, DefaultParameterValue(null)] object? draft)
+    {
+        var ev = TagQueries.EventArg(@event);
+        var t = await TagQueries.FindAsync(ctx, tag, ev).ConfigureAwait(false);
+        if (t is null)
+        {
+            return strict ? throw KojiErrors.Generic($"No such tagInfo: {UserQueries.Repr(tag)}") : new List<object?>();
+        }
+        var rows = await TaggedBuilds.ReadAsync(ctx, t, new TaggedBuilds.Options(ev, inherit, latest, package, owner, type, DraftArg(draft))).ConfigureAwait(false);
+        IEnumerable<(TaggedBuildRow Build, string TagName)> selected = rows;
+        if (prefix is not null)
+        {
+            selected = selected.Where(r => r.Build.Package_Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
+        }
+        return selected.Select(r => TaggedBuilds.ToStruct(r.Build, r.TagName, extra, type)).ToList();
+    }
+
+    private static bool? DraftArg(object? draft) => draft is null ? null : ArgumentBinder.Truthy(draft);
+
+    [KojiMethod("getLatestBuilds", ReadOnly = true)]
+    internal static async Task<object?> GetLatestBuilds(CallContext ctx, object? tag, object? @event = null, string? package = null,
+        string? type = null, bool? draft = null)
+    {
+        var ev = TagQueries.EventArg(@event);
+        var t = await TagQueries.GetAsync(ctx, tag, ev).ConfigureAwait(false);
+        var rows = await TaggedBuilds.ReadAsync(ctx, t, new TaggedBuilds.Options(ev, true, true, package, null, type, draft)).ConfigureAwait(false);
+        return rows.Select(r => TaggedBuilds.ToStruct(r.Build, r.TagName, false, type)).ToList();
+    }
+
+    [KojiMethod("listTaggedRPMS", ReadOnly = true)]
+    internal static async Task<object?> ListTaggedRpms(CallContext ctx, object? tag, [Optional, DefaultParameterValue(null)] object? @event, [Optional, DefaultParameterValue(false)] bool inherit, [Optional, DefaultParameterValue(false)] object? latest,
+        [Optional, DefaultParameterValue(null)] string? package, [Optional, DefaultParameterValue(null)] object? arch, [Optional, DefaultParameterValue(false)] bool rpmsigs, [Optional, DefaultParameterValue(null)] string? owner, [Optional, DefaultParameterValue(null)] string? type, [Optional, DefaultParameterValue(true)] bool strict,
+        [Optional, DefaultParameterValue(true)] bool extra, [Optional, DefaultParameterValue(null)] object? draft)
+    {
+        var ev = TagQueries.EventArg(@event);
+        var t = await TagQueries.FindAsync(ctx, tag, ev).ConfigureAwait(false);
+        if (t is null)
+        {
+            return strict ? throw KojiErrors.Generic($"No such tagInfo: {UserQueries.Repr(tag)}") : new List<object?> { new List<object?>(), new List<object?>() };
+        }
+        return await RpmsOfAsync(ctx, t, new TaggedBuilds.Options(ev, inherit, latest, package, owner, type, DraftArg(draft)), arch, rpmsigs, extra).ConfigureAwait(false);
+    }
+
+    [KojiMethod("getLatestRPMS", ReadOnly = true)]
+    internal static async Task<object?> GetLatestRpms(CallContext ctx, object? tag, string? package = null, object? arch = null, object? @event = null,
+        bool rpmsigs = false, string? type = null, bool? draft = null)
+    {
+        var ev = TagQueries.EventArg(@event);
+        var t = await TagQueries.GetAsync(ctx, tag, ev).ConfigureAwait(false);
+        return await RpmsOfAsync(ctx, t, new TaggedBuilds.Options(ev, true, true, package, null, type, draft), arch, rpmsigs, extra: true).ConfigureAwait(false);
+    }
+
+    private static async Task<List<object?>> RpmsOfAsync(CallContext ctx, TagRow tag, TaggedBuilds.Options o, object? arch, bool rpmsigs, bool extra)
+    {
+        var builds = await TaggedBuilds.ReadAsync(ctx, tag, o).ConfigureAwait(false);
+        var arches = arch switch
+        {
+            null => null,
+            string a => [a],
+            IReadOnlyList<object?> l => l.Select(x => x as string ?? throw KojiErrors.Parameter($"Invalid arch: {UserQueries.Repr(x)}")).ToList(),
+            _ => throw KojiErrors.Parameter($"Invalid arch: {UserQueries.Repr(arch)}"),
+        };
+        var rpms = new List<object?>();
+        var ids = builds.Select(b => b.Build.Id).Distinct().ToList();
+        var byBuild = new Dictionary<int, List<TaggedRpmRow>>();
+        for (var start = 0; start < ids.Count; start += 500)
+        {
+            var chunk = ids.Skip(start).Take(500).ToList();
+            var p = new DynamicParameters();
+            var names = new List<string>();
+            for (var i = 0; i < chunk.Count; i++)
+            {
+                var n = "b" + i.ToString(CultureInfo.InvariantCulture);
+                names.Add("@" + n);
+                p.Add(n, chunk[i]);
+            }
+            var archSql = "";
+            if (arches is not null)
+            {
+                archSql = " AND r.arch IN (" + string.Join(", ", arches.Select((_, i) => "@a" + i.ToString(CultureInfo.InvariantCulture))) + ")";
+                for (var i = 0; i < arches.Count; i++)
+                {
+                    p.Add("a" + i.ToString(CultureInfo.InvariantCulture), arches[i]);
+                }
+                if (arches.Count == 0)
+                {
+                    archSql = " AND 1 = 0";
+                }
+            }
+            var rows = await ctx.QueryAsync<TaggedRpmRow>($"""
+                SELECT r.id AS Id, r.name AS Name, r.version AS Version, r.release AS Release, r.epoch AS Epoch, r.arch AS Arch,
+                       r.draft AS Draft, r.payloadhash AS Payloadhash, r.size AS Size, r.buildtime AS Buildtime,
+                       r.buildroot_id AS Buildroot_Id, r.build_id AS Build_Id, r.metadata_only AS Metadata_Only, r.extra AS Extra
+                       {(rpmsigs ? ", s.sigkey AS Sigkey" : "")}
+                FROM rpminfo r {(rpmsigs ? "LEFT JOIN rpmsigs s ON s.rpm_id = r.id" : "")}
+                WHERE r.build_id IN ({string.Join(", ", names)}){archSql}
+                ORDER BY r.id{(rpmsigs ? ", s.sigkey" : "")}
+                """, p).ConfigureAwait(false);
+            foreach (var r in rows)
+            {
+                if (!byBuild.TryGetValue(r.Build_Id, out var list))
+                {
+                    byBuild[r.Build_Id] = list = [];
+                }
+                list.Add(r);
+            }
+        }
+        foreach (var (b, _) in builds)
+        {
+            foreach (var r in byBuild.GetValueOrDefault(b.Id) ?? [])
+            {
+                var d = new Dictionary<string, object?>(StringComparer.Ordinal)
+                {
+                    ["arch"] = r.Arch,
+                    ["build_id"] = r.Build_Id,
+                    ["buildroot_id"] = r.Buildroot_Id,
+                    ["buildtime"] = r.Buildtime,
+                    ["draft"] = r.Draft,
+                    ["epoch"] = r.Epoch,
+                    ["id"] = r.Id,
+                    ["metadata_only"] = r.Metadata_Only,
+                    ["name"] = r.Name,
+                    ["payloadhash"] = r.Payloadhash,
+                    ["release"] = r.Release,
+                    ["size"] = r.Size,
+                    ["version"] = r.Version,
+                };
+                if (extra)
+                {
+                    d["extra"] = BuildQueries.DecodeExtra(r.Extra);
+                }
+                if (rpmsigs)
+                {
+                    d["sigkey"] = r.Sigkey;
+                }
+                rpms.Add(d);
+            }
+        }
+        var buildStructs = builds.Select(b => (object?)TaggedBuilds.ToStruct(b.Build, b.TagName, false, o.Type)).ToList();
+        return [rpms, buildStructs];
+    }
+
+    private static async Task AssertTagAccessAsync(CallContext ctx, TagRow tag)
+    {
+        await ctx.AssertPermAsync("tag").ConfigureAwait(false);
+        if (await ctx.IsAdminAsync().ConfigureAwait(false))
+        {
+            return;
+        }
+        if (tag.Locked)
+        {
+            throw KojiErrors.NotAllowed($"tag {tag.Name} is locked");
+        }
+        if (tag.Perm is { } perm && !await ctx.HasPermAsync(perm).ConfigureAwait(false))
+        {
+            throw KojiErrors.NotAllowed($"{perm} permission required");
+        }
+    }
+
+    [KojiMethod("tagBuildBypass")]
+    internal static async Task<object?> TagBuildBypass(CallContext ctx, object? tag, object? build, bool force = false, bool notify = false)
+    {
+        ctx.AssertLogin();
+        var t = await TagQueries.GetAsync(ctx, tag).ConfigureAwait(false);
+        var b = await BuildQueries.GetAsync(ctx, build).ConfigureAwait(false);
+        await AssertTagAccessAsync(ctx, t).ConfigureAwait(false);
+        _ = notify;
+        if (b.State != BuildStates.Complete)
+        {
+            throw KojiErrors.Tag($"build {b.Nvr} not complete: state {BuildStates.Name(b.State)}");
+        }
+        var tagged = await ctx.ScalarAsync<int?>("SELECT 1 FROM tag_listing WHERE tag_id = @tagId AND build_id = @buildId AND revoke_event IS NULL",
+            new { tagId = t.Id, buildId = b.Id }).ConfigureAwait(false);
+        if (tagged is not null)
+        {
+            if (!force)
+            {
+                throw KojiErrors.Tag($"build {b.Nvr} already tagged ({t.Name})");
+            }
+            await Common.Versioning.RevokeAsync(ctx, "tag_listing", "tag_id = @tagId AND build_id = @buildId", new { tagId = t.Id, buildId = b.Id }).ConfigureAwait(false);
+        }
+        await Common.Versioning.InsertAsync(ctx, "tag_listing", new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["build_id"] = b.Id,
+            ["tag_id"] = t.Id,
+        }).ConfigureAwait(false);
+        return null;
+    }
+
+    [KojiMethod("untagBuildBypass")]
+    internal static async Task<object?> UntagBuildBypass(CallContext ctx, object? tag, object? build, bool strict = true, bool force = false, bool notify = false)
+    {
+        ctx.AssertLogin();
+        var t = await TagQueries.GetAsync(ctx, tag).ConfigureAwait(false);
+        var b = await BuildQueries.GetAsync(ctx, build).ConfigureAwait(false);
+        await AssertTagAccessAsync(ctx, t).ConfigureAwait(false);
+        _ = (force, notify);
+        var n = await Common.Versioning.RevokeAsync(ctx, "tag_listing", "tag_id = @tagId AND build_id = @buildId", new { tagId = t.Id, buildId = b.Id }).ConfigureAwait(false);
+        if (n == 0 && strict)
+        {
+            throw KojiErrors.Tag($"build {b.Nvr} not in tag {t.Name}");
+        }
+        return null;
+    }
+}
