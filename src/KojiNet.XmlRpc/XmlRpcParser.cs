@@ -955,10 +955,10 @@ internal ref struct XmlRpcParser
     {
         var s = _s;
         var start = _pos;
-        var semi = s[start..].IndexOf((byte)';');
-        if (semi < 0 || semi > 40)
+        var semi = s[start..Math.Min(s.Length, start + 40)].IndexOf((byte)';');
+        if (semi < 0)
         {
-            throw semi < 0 ? EndOfFile() : Error("An error occurred while parsing an entity reference.");
+            throw Error("An error occurred while parsing an entity reference.");
         }
         var body = s.Slice(start + 1, semi - 1);
         _pos = start + semi + 1;
