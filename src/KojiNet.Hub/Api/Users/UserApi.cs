@@ -54,7 +54,7 @@ internal static class UserApi
             throw KojiErrors.Generic("queryOpts.group is not available for this API");
         }
         var opts = QueryOptions.Parse(queryOpts);
-        var where = new List<string> { "u.usertype IN @types" };
+        var where = new List<string> { types.Count == 0 ? "1 = 0" : $"u.usertype IN ({IntList(types)})" };
         if (!string.IsNullOrEmpty(prefix))
         {
             where.Add("lower(substr(u.name, 1, length(@prefix))) = lower(@prefix)");
@@ -387,9 +387,13 @@ internal static class UserApi
             return [];
         }
         var rows = await ctx.QueryAsync<PrincipalRow>(
-            "SELECT user_id, krb_principal FROM user_krb_principals WHERE user_id IN @ids ORDER BY krb_principal", new { ids }).ConfigureAwait(false);
+            $"SELECT user_id, krb_principal FROM user_krb_principals WHERE user_id IN ({IntList(ids)}) ORDER BY krb_principal").ConfigureAwait(false);
         return rows.GroupBy(r => r.User_Id).ToDictionary(g => g.Key, g => g.Select(r => r.Krb_Principal).ToList());
     }
+
+    // Integer lists are written inline: Dapper expands list parameters differently per provider.
+    private static string IntList(IEnumerable<int> values) =>
+        string.Join(", ", values.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     /// <summary>Creates a user row (and its principal) as upstream's session <c>createUser</c> does.</summary>
     public static async Task<int> InsertUserAsync(CallContext ctx, string name, int usertype, int? status, string? krbPrincipal)
