@@ -170,7 +170,9 @@ internal static class PackageApi
             pkg = await Lookup.NameAsync(ctx, "package", pkginfo, create: true).ConfigureAwait(false);
         }
         var p = new { tagId = tag.Id, pkgId = pkg!.Id };
-        if (previous is null || changed || force)
+        // A change to an inherited entry becomes an entry of this tag (list row and owner together).
+        var own = previous is not null && previous.Tag_Id == tag.Id;
+        if (!own || changed || force)
         {
             await Versioning.RevokeAsync(ctx, "tag_packages", "tag_id = @tagId AND package_id = @pkgId", p).ConfigureAwait(false);
             await Versioning.InsertAsync(ctx, "tag_packages", new Dictionary<string, object?>(StringComparer.Ordinal)
@@ -181,7 +183,7 @@ internal static class PackageApi
                 ["extra_arches"] = arches,
             }).ConfigureAwait(false);
         }
-        if (previous is null || changedOwner || force)
+        if (!own || changedOwner || force)
         {
             await SetOwnerAsync(ctx, tag.Id, pkg.Id, ownerId.Value).ConfigureAwait(false);
         }
