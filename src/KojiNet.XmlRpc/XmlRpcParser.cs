@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -481,7 +482,7 @@ internal ref struct XmlRpcParser
                 throw Error("<member> without <name>");
             }
             // Interning member names makes the repeated keys of a list of structs share one string.
-            var key = _st.Names.Get(LeafText());
+            var key = _st.Key(depth, d.Count, LeafText());
             ExpectStartValue();
             d[key] = Value(depth + 1);
             ExpectEnd();
@@ -648,6 +649,10 @@ internal ref struct XmlRpcParser
             EndTag(pos + 1);
             return;
         }
+        if (pos + 8 <= s.Length && FastStartTag(pos))
+        {
+            return;
+        }
         var nameStart = pos;
         if (pos >= s.Length)
         {
@@ -721,6 +726,106 @@ internal ref struct XmlRpcParser
         }
     }
 
+    /// <summary>
+    /// The tags XML-RPC writers emit, without prefix, attributes or spaces, recognised from one
+    /// 8-byte load: "name&gt;" or "name/&gt;".
+    /// </summary>
+    private bool FastStartTag(int pos)
+    {
+        var w = BinaryPrimitives.ReadUInt64LittleEndian(_s[pos..]);
+        Tag tag;
+        int len;
+        switch ((byte)w)
+        {
+            case (byte)'v' when (w & Mask6) == ValueGt:
+                tag = Tag.Value;
+                len = 5;
+                break;
+            case (byte)'m' when (w & Mask7) == MemberGt:
+                tag = Tag.Member;
+                len = 6;
+                break;
+            case (byte)'n' when (w & Mask5) == NameGt:
+                tag = Tag.Name;
+                len = 4;
+                break;
+            case (byte)'n' when (w & Mask5) == NilEmpty:
+                _nameStart = _localStart = pos;
+                _nameLen = 3;
+                _tag = Tag.Nil;
+                _kind = TagKind.Empty;
+                _pos = pos + 5;
+                return true;
+            case (byte)'s' when (w & Mask7) == StringGt:
+                tag = Tag.String;
+                len = 6;
+                break;
+            case (byte)'s' when (w & Mask7) == StructGt:
+                tag = Tag.Struct;
+                len = 6;
+                break;
+            case (byte)'i' when (w & Mask4) == IntGt:
+                tag = Tag.Int;
+                len = 3;
+                break;
+            case (byte)'i' when (w & Mask3) == I8Gt:
+                tag = Tag.I8;
+                len = 2;
+                break;
+            case (byte)'d' when (w & Mask7) == DoubleGt:
+                tag = Tag.Double;
+                len = 6;
+                break;
+            case (byte)'d' when (w & Mask5) == DataGt:
+                tag = Tag.Data;
+                len = 4;
+                break;
+            case (byte)'a' when (w & Mask6) == ArrayGt:
+                tag = Tag.Array;
+                len = 5;
+                break;
+            case (byte)'b' when w == BooleanGt:
+                tag = Tag.Boolean;
+                len = 7;
+                break;
+            default:
+                return false;
+        }
+        _nameStart = _localStart = pos;
+        _nameLen = len;
+        _tag = tag;
+        _kind = TagKind.Start;
+        _pos = pos + len + 1;
+        PushElement();
+        return true;
+    }
+
+    private const ulong Mask3 = (1UL << 24) - 1;
+    private const ulong Mask4 = (1UL << 32) - 1;
+    private const ulong Mask5 = (1UL << 40) - 1;
+    private const ulong Mask6 = (1UL << 48) - 1;
+    private const ulong Mask7 = (1UL << 56) - 1;
+    private static readonly ulong ValueGt = Word("value>"u8);
+    private static readonly ulong MemberGt = Word("member>"u8);
+    private static readonly ulong NameGt = Word("name>"u8);
+    private static readonly ulong NilEmpty = Word("nil/>"u8);
+    private static readonly ulong StringGt = Word("string>"u8);
+    private static readonly ulong StructGt = Word("struct>"u8);
+    private static readonly ulong IntGt = Word("int>"u8);
+    private static readonly ulong I8Gt = Word("i8>"u8);
+    private static readonly ulong DoubleGt = Word("double>"u8);
+    private static readonly ulong DataGt = Word("data>"u8);
+    private static readonly ulong ArrayGt = Word("array>"u8);
+    private static readonly ulong BooleanGt = Word("boolean>"u8);
+
+    private static ulong Word(ReadOnlySpan<byte> text)
+    {
+        Span<byte> b = stackalloc byte[8];
+        b.Clear();
+        text.CopyTo(b);
+        return BinaryPrimitives.ReadUInt64LittleEndian(b);
+    }
+
     /// <summary>After '&lt;/': the name must be the innermost open element's.</summary>
     private void EndTag(int pos)
     {
@@ -738,7 +843,19 @@ internal ref struct XmlRpcParser
         _nameStart = pos;
         _nameLen = len;
         _localStart = pos;
-        if (pos + len < s.Length && s[pos + len] == '>' && s.Slice(pos, len).SequenceEqual(s.Slice(start, len)))
+        if (len < 8 && pos + 8 <= s.Length && start + 8 <= s.Length)
+        {
+            // One 8-byte compare: the open element's name followed by '>'.
+            var mask = len == 7 ? ulong.MaxValue : (1UL << (8 * (len + 1))) - 1;
+            var expected = (BinaryPrimitives.ReadUInt64LittleEndian(s[start..]) & (mask >> 8)) | ((ulong)'>' << (8 * len));
+            if ((BinaryPrimitives.ReadUInt64LittleEndian(s[pos..]) & mask) == expected)
+            {
+                _pos = pos + len + 1;
+                _depth--;
+                return;
+            }
+        }
+        else if (pos + len < s.Length && s[pos + len] == '>' && s.Slice(pos, len).SequenceEqual(s.Slice(start, len)))
         {
             _pos = pos + len + 1;
             _depth--;
@@ -1399,6 +1516,39 @@ internal sealed class ParserState
     }
 
     public void ReleaseScratch() => Scratch.Release();
+
+    // The name of the n-th member of the last struct read at each depth: the structs of a list
+    // usually repeat their keys in the same order, so one comparison finds the string.
+    private const int PredictedMembers = 64;
+    private byte[]?[] _predictedBytes = new byte[(XmlRpcReaderOptions.DefaultMaxDepth + 2) * PredictedMembers][];
+    private string[] _predictedNames = new string[(XmlRpcReaderOptions.DefaultMaxDepth + 2) * PredictedMembers];
+
+    public string Key(int depth, int index, ReadOnlySpan<byte> name)
+    {
+        if (index >= PredictedMembers)
+        {
+            return Names.Get(name);
+        }
+        var slot = depth * PredictedMembers + index;
+        if (slot >= _predictedBytes.Length)
+        {
+            if (depth > 1024)
+            {
+                return Names.Get(name);
+            }
+            System.Array.Resize(ref _predictedBytes, (depth + 1) * PredictedMembers);
+            System.Array.Resize(ref _predictedNames, (depth + 1) * PredictedMembers);
+        }
+        var known = _predictedBytes[slot];
+        if (known is not null && name.SequenceEqual(known))
+        {
+            return _predictedNames[slot];
+        }
+        var value = Names.Get(name);
+        _predictedBytes[slot] = name.ToArray();
+        _predictedNames[slot] = value;
+        return value;
+    }
 }
 
 /// <summary>A growable byte buffer on pooled arrays for text that cannot be sliced from the document.</summary>
@@ -1475,12 +1625,20 @@ internal sealed class NameCache
         {
             return Encoding.UTF8.GetString(name);
         }
-        var h = (uint)name.Length * 31u;
-        foreach (var b in name)
+        ulong w;
+        if (name.Length >= 8)
         {
-            h = (h ^ b) * 16777619u;
+            w = BinaryPrimitives.ReadUInt64LittleEndian(name) ^ BinaryPrimitives.ReadUInt64LittleEndian(name[^8..]) * 31;
         }
-        var slot = (int)((h ^ (h >> 15)) & (Size - 1));
+        else
+        {
+            Span<byte> b = stackalloc byte[8];
+            b.Clear();
+            name.CopyTo(b);
+            w = BinaryPrimitives.ReadUInt64LittleEndian(b);
+        }
+        w = (w ^ (ulong)name.Length) * 0x9E3779B97F4A7C15UL;
+        var slot = (int)(w >> 55) & (Size - 1);
         var key = _keys[slot];
         if (key is not null && name.SequenceEqual(key))
         {
