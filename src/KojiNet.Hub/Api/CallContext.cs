@@ -144,7 +144,9 @@ internal sealed class CallContext
         var perms = await GetPermsAsync().ConfigureAwait(false);
         if (!perms.Contains(perm) && !perms.Contains("admin"))
         {
-            throw KojiErrors.NotAllowed($"{perm} permission required");
+            throw KojiErrors.NotAllowed(Session is { } s
+                ? $"{perm} permission required (logged in as {s.UserName})"
+                : $"{perm} permission required");
         }
     }
 }
