@@ -225,6 +225,20 @@ public sealed class ServerOptions
     /// <summary>The CA (PEM) that client certificates must chain to; also the <c>serverca</c> clients use.</summary>
     public string? TLSClientCA { get; set; }
 
+    /// <summary>
+    /// Space-separated addresses of TLS-terminating reverse proxies. Requests from them may carry
+    /// the verified client certificate's subject in <see cref="ProxyClientDNHeader"/> (with
+    /// <see cref="ProxyClientVerifyHeader"/> = <c>SUCCESS</c>) and the client address in
+    /// <c>X-Forwarded-For</c>; from anyone else those headers are ignored.
+    /// </summary>
+    public string TrustedProxies { get; set; } = "";
+
+    /// <summary>Header holding the client certificate's subject DN (RFC 4514), e.g. nginx's <c>$ssl_client_s_dn</c>.</summary>
+    public string ProxyClientDNHeader { get; set; } = "X-SSL-Client-S-DN";
+
+    /// <summary>Header holding the proxy's verification result (<c>SUCCESS</c>, <c>NONE</c>, <c>FAILED:...</c>).</summary>
+    public string ProxyClientVerifyHeader { get; set; } = "X-SSL-Client-Verify";
+
     /// <summary>Serve the storage tree read-only at <c>/kojifiles</c>.</summary>
     public bool ServeKojiFiles { get; set; } = true;
 }

@@ -67,9 +67,10 @@ public static class HubHost
         var endpoint = new XmlRpcEndpoint(hub);
         app.Map("/kojihub", endpoint.HandleAsync);
         app.Map("/kojihub/ssllogin", endpoint.HandleAsync);
+        // Uploads land in work/; it must exist before the first one.
+        Directory.CreateDirectory(hub.Storage.WorkDir);
         if (server.ServeKojiFiles)
         {
-            Directory.CreateDirectory(hub.Storage.TopDir);
             app.UseKojiFiles(hub.Storage.TopDir);
         }
         return app;

@@ -17,6 +17,7 @@ internal sealed class XmlRpcEndpoint(HubServices hub)
 {
     private readonly CallDispatcher _dispatcher = new(hub);
     private readonly XmlRpcReaderOptions _readerOptions = new() { MaxRequestLength = hub.Config.Limits.MaxRequestLength };
+    private readonly HashSet<string> _trustedProxies = new(hub.Config.Server.TrustedProxies.Split(' ', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal);
 
     public async Task HandleAsync(HttpContext http)
     {
@@ -102,15 +103,39 @@ internal sealed class XmlRpcEndpoint(HubServices hub)
             callnum ??= q["callnum"].FirstOrDefault();
             badQuery = id is null || key is null;
         }
+        var remote = http.Connection.RemoteIpAddress?.ToString() ?? "-";
+        var server = hub.Config.Server;
+        if (_trustedProxies.Contains(remote))
+        {
+            // A trusted TLS terminator vouches for the client certificate and address.
+            if (headers["X-Forwarded-For"].FirstOrDefault() is { Length: > 0 } forwarded)
+            {
+                remote = forwarded.Split(',')[^1].Trim();
+            }
+            var verify = headers[server.ProxyClientVerifyHeader].FirstOrDefault();
+            var dn = headers[server.ProxyClientDNHeader].FirstOrDefault();
+            var proxied = verify == "SUCCESS" && !string.IsNullOrEmpty(dn);
+            return new RequestInfo
+            {
+                RemoteAddress = remote,
+                SessionId = id,
+                SessionKey = key,
+                CallNum = callnum,
+                BadQuerySession = badQuery,
+                ClientDn = proxied ? dn : null,
+                ClientDnComponents = proxied ? ClientCertificates.ParseDn(dn!) : new Dictionary<string, string>(StringComparer.Ordinal),
+                ClientVerifyError = proxied ? null : verify ?? "NONE",
+            };
+        }
         var cert = http.Connection.ClientCertificate;
         return new RequestInfo
         {
-            RemoteAddress = http.Connection.RemoteIpAddress?.ToString() ?? "-",
+            RemoteAddress = remote,
             SessionId = id,
             SessionKey = key,
             CallNum = callnum,
             BadQuerySession = badQuery,
-            ClientDn = cert?.SubjectName.Format(false) is { } dn ? ClientCertificates.Rfc4514(cert) : null,
+            ClientDn = cert is null ? null : ClientCertificates.Rfc4514(cert),
             ClientDnComponents = cert is null ? new Dictionary<string, string>(StringComparer.Ordinal) : ClientCertificates.Components(cert),
         };
     }
@@ -132,6 +157,43 @@ internal static class ClientCertificates
         {
             var oid = rdn.GetSingleElementType();
             d.TryAdd(ShortName(oid.FriendlyName, oid.Value), rdn.GetSingleElementValue() ?? "");
+        }
+        return d;
+    }
+
+    /// <summary>
+    /// Components of an RFC 4514 DN string as a proxy passes it (<c>CN=alice,OU=users,O=Example</c>);
+    /// backslash escapes are honoured; the first value of a repeated component wins.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ParseDn(string dn)
+    {
+        var d = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var part = new System.Text.StringBuilder();
+        var parts = new List<string>();
+        for (var i = 0; i < dn.Length; i++)
+        {
+            if (dn[i] == '\\' && i + 1 < dn.Length)
+            {
+                part.Append(dn[++i]);
+            }
+            else if (dn[i] is ',' or '+')
+            {
+                parts.Add(part.ToString());
+                part.Clear();
+            }
+            else
+            {
+                part.Append(dn[i]);
+            }
+        }
+        parts.Add(part.ToString());
+        foreach (var p in parts)
+        {
+            var eq = p.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0)
+            {
+                d.TryAdd(p[..eq].Trim(), p[(eq + 1)..].Trim());
+            }
         }
         return d;
     }
