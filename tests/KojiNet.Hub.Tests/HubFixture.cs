@@ -46,6 +46,12 @@ public abstract class HubFixture : IAsyncLifetime
     /// <summary>Extra hub.conf lines a fixture subclass adds.</summary>
     protected virtual string ExtraConfig => "";
 
+    /// <summary>Where the hub listens (port 0 picks a free one).</summary>
+    protected virtual string ListenUrl => "https://127.0.0.1:0";
+
+    /// <summary>The hub's clock; a subclass may supply one it can move.</summary>
+    protected virtual TimeProvider? Clock => null;
+
     public async Task InitializeAsync()
     {
         Ca = CertificateAuthority.OpenOrCreate(Path.Combine(Dir, "ca"));
@@ -73,8 +79,8 @@ public abstract class HubFixture : IAsyncLifetime
             {ExtraConfig}
             """;
         var config = HubConfiguration.FromIni(IniFile.Parse(conf, "hub.conf"), "hub.conf");
-        Hub = HubServices.Create(config);
-        _app = await HubHost.BuildAsync(Hub, ["https://127.0.0.1:0"]);
+        Hub = HubServices.Create(config, Clock);
+        _app = await HubHost.BuildAsync(Hub, [ListenUrl]);
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Url = address.Replace("127.0.0.1", "localhost", StringComparison.Ordinal).TrimEnd('/') + "/kojihub";
