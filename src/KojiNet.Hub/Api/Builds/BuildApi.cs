@@ -221,8 +221,15 @@ internal static partial class BuildApi
     private static partial Regex ReleaseNumber();
 
     [KojiMethod("getNextRelease", ReadOnly = true)]
-    internal static async Task<string> GetNextRelease(CallContext ctx, IReadOnlyDictionary<string, object?> build_info, int incr = 1)
+    internal static async Task<string> GetNextRelease(CallContext ctx, IReadOnlyDictionary<string, object?> build_info,
+        [System.Runtime.InteropServices.Optional, System.Runtime.InteropServices.DefaultParameterValue(1)] object? incr)
     {
+        var step = incr switch
+        {
+            int i => i,
+            long l => l,
+            _ => throw KojiErrors.Parameter("incr parameter must be an integer"),
+        };
         if (build_info.GetValueOrDefault("name") is not string name || build_info.GetValueOrDefault("version") is not string version)
         {
             throw KojiErrors.Generic("build_info must contain name and version");
@@ -238,17 +245,17 @@ internal static partial class BuildApi
         }
         if (long.TryParse(release, NumberStyles.None, CultureInfo.InvariantCulture, out var plain))
         {
-            return (plain + incr).ToString(CultureInfo.InvariantCulture);
+            return (plain + step).ToString(CultureInfo.InvariantCulture);
         }
         // "N.dist" → "(N+incr).dist"; "a.b.N" → "a.b.(N+incr)".
         var parts = release.Split('.');
         if (parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var first))
         {
-            return (first + incr).ToString(CultureInfo.InvariantCulture) + "." + parts[1];
+            return (first + step).ToString(CultureInfo.InvariantCulture) + "." + parts[1];
         }
         if (parts.Length > 1 && long.TryParse(parts[^1], NumberStyles.None, CultureInfo.InvariantCulture, out var last))
         {
-            return string.Join('.', parts[..^1]) + "." + (last + incr).ToString(CultureInfo.InvariantCulture);
+            return string.Join('.', parts[..^1]) + "." + (last + step).ToString(CultureInfo.InvariantCulture);
         }
         throw new XmlRpc.XmlRpcFaultException(XmlRpc.KojiFaultCode.BuildError, $"Unable to increment release value: {release}");
     }

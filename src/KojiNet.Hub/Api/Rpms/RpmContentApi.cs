@@ -133,7 +133,9 @@ internal static class RpmContentApi
     internal static async Task<object?> GetRpmDeps(CallContext ctx, object? rpmID, int? depType = null,
         IReadOnlyDictionary<string, object?>? queryOpts = null, bool strict = false)
     {
-        var opts = QueryOptions.Parse(queryOpts);
+        // asList rows keep upstream's member order [name, version, flags, type], not the alphabetical one.
+        var asList = queryOpts?.GetValueOrDefault("asList") is { } al && ArgumentBinder.Truthy(al);
+        var opts = QueryOptions.Parse(queryOpts?.Where(kv => kv.Key != "asList").ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal));
         var rpm = await AvailableAsync(ctx, rpmID, strict).ConfigureAwait(false);
         if (rpm is null)
         {
@@ -143,13 +145,18 @@ internal static class RpmContentApi
             SELECT name AS Name, version AS Version, flags AS Flags, dep_type AS Dep_Type FROM rpm_deps
             WHERE rpm_id = @id
             """ + (depType is null ? "" : " AND dep_type = @depType") + " ORDER BY dep_type, idx", new { id = rpm.Id, depType }).ConfigureAwait(false);
-        return opts.ApplyInMemory(rows.Select(r => (IReadOnlyDictionary<string, object?>)new Dictionary<string, object?>(StringComparer.Ordinal)
+        var result = opts.ApplyInMemory(rows.Select(r => (IReadOnlyDictionary<string, object?>)new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             ["name"] = r.Name,
             ["version"] = r.Version,
             ["flags"] = r.Flags,
             ["type"] = r.Dep_Type,
         }));
+        if (asList && result is IEnumerable<IReadOnlyDictionary<string, object?>> deps)
+        {
+            return deps.Select(d => new List<object?> { d["name"], d["version"], d["flags"], d["type"] }).ToList();
+        }
+        return result;
     }
 
     private static async Task<(IReadOnlyList<RpmFileRow> Rows, string Algo)> FilesAsync(CallContext ctx, int rpmId, string? name)

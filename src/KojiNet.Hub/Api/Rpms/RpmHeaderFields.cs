@@ -11,6 +11,9 @@ namespace KojiNet.Hub.Api.Rpms;
 /// </summary>
 internal static class RpmHeaderFields
 {
+    /// <summary>rpm's <c>RPMTAG_FILENAMES</c>, computed rather than stored.</summary>
+    private const int FileNamesTag = 5000;
+
     private static readonly Dictionary<string, int> ByName = BuildNames();
 
     private static readonly Dictionary<int, string> ByTag = ByName
@@ -22,6 +25,19 @@ internal static class RpmHeaderFields
         "trigger", "recommend", "suggest", "supplement", "enhance", "order", "prefixes", "classdict", "longfilesizes",
         "exclusive", "exclude", "buildarchs", "pubkeys", "nosource", "nopatch", "source", "patch",
     ];
+
+    /// <summary>Array-returning tags (rpm's <c>RPM_ARRAY_RETURN_TYPE</c>) that the prefixes above miss.</summary>
+    private static readonly HashSet<string> ArrayNames = new(StringComparer.Ordinal)
+    {
+        "dependsdict", "fscontexts", "headeri18ntable", "instfilenames", "instprefixes", "oldenhances", "oldenhancesflags",
+        "oldenhancesname", "oldenhancesversion", "oldsuggests", "oldsuggestsflags", "oldsuggestsname", "oldsuggestsversion",
+        "origbasenames", "origdirindexes", "origdirnames", "origfilenames", "payloaddigest", "payloaddigestalt", "policies",
+        "policyflags", "policynames", "policytypes", "policytypesindexes", "postinprog", "posttransprog", "postunprog",
+        "preinprog", "pretransprog", "preunprog", "recontexts", "transfiletriggerconds", "transfiletriggerflags",
+        "transfiletriggerindex", "transfiletriggername", "transfiletriggerpriorities", "transfiletriggerscriptflags",
+        "transfiletriggerscriptprog", "transfiletriggerscripts", "transfiletriggertype", "transfiletriggerversion",
+        "verifyscriptprog", "veritysignatures",
+    };
 
     private static Dictionary<string, int> BuildNames()
     {
@@ -38,6 +54,8 @@ internal static class RpmHeaderFields
         names["obsoletes"] = RpmTag.ObsoleteName;
         names["serial"] = RpmTag.Epoch;
         names["copyright"] = RpmTag.License;
+        // rpm's extension tag: full paths built from dirnames/dirindexes/basenames.
+        names["filenames"] = FileNamesTag;
         return names;
     }
 
@@ -60,7 +78,13 @@ internal static class RpmHeaderFields
     /// <summary>The value of a field, as rpm's Python bindings give it (null when absent).</summary>
     public static object? Value(RpmHeader header, int tag, string name)
     {
-        var isArray = ArrayPrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal)) && name is not ("sourcerpm" or "sourcepackage" or "sourcepkgid");
+        var isArray = ArrayNames.Contains(name)
+            || (ArrayPrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal))
+                && name is not ("sourcerpm" or "sourcepackage" or "sourcepkgid" or "filedigestalgo" or "filesignaturelength"));
+        if (tag == FileNamesTag)
+        {
+            return FileNames(header);
+        }
         if (!header.TryGetEntry(tag, out var e))
         {
             return isArray ? new List<object?>() : null;
@@ -69,7 +93,8 @@ internal static class RpmHeaderFields
         switch (e.Type)
         {
             case RpmTagType.String:
-                return Utf8Z(data);
+                // A single string stored for an array tag (e.g. PREINPROG) still comes back as a list.
+                return isArray ? new List<object?> { Utf8Z(data) } : Utf8Z(data);
             case RpmTagType.I18NString:
                 return header.GetStringArray(tag) is { Length: > 0 } i18n ? i18n[0] : null;
             case RpmTagType.StringArray:
@@ -92,6 +117,17 @@ internal static class RpmHeaderFields
             default:
                 return null;
         }
+    }
+
+    private static List<object?> FileNames(RpmHeader header)
+    {
+        if (header.GetStringArray(RpmTag.BaseNames) is { } bases)
+        {
+            var dirs = header.GetStringArray(RpmTag.DirNames) ?? [];
+            var indexes = header.GetUInt32Array(RpmTag.DirIndexes) ?? [];
+            return bases.Select((b, i) => (object?)(dirs[(int)indexes[i]] + b)).ToList();
+        }
+        return header.GetStringArray(RpmTag.OldFileNames)?.Cast<object?>().ToList() ?? [];
     }
 
     private static object Narrow(ulong v) => v <= int.MaxValue ? (int)v : (long)v;
