@@ -1,4 +1,5 @@
 using System.Text.Json;
+using KojiNet.TestSupport;
 
 namespace KojiNet.Hub.Tests.Api;
 
@@ -6,8 +7,11 @@ namespace KojiNet.Hub.Tests.Api;
 /// Build lookup, listing, creation, release increments and deletion (api-core.md §0, §4.1, §4.3)
 /// against upstream's field names and types (wire/05) and faults.
 /// </summary>
-public abstract class BuildsTests<THub>(THub hub) : IClassFixture<THub> where THub : HubFixture
+public abstract class BuildsTests<THub>(THub hub, RpmCorpus corpus) : IClassFixture<THub> where THub : HubFixture
 {
+    // A fresh hub may not have work/ yet; the upload path check needs it.
+    private readonly bool _workDir = Directory.CreateDirectory(Path.Combine(hub.KojiDir, "work")).Exists;
+
     private const string Prelude = """
         s = Session(hub, ca, admin_pem)
         s.ssl_login()
@@ -152,6 +156,8 @@ public abstract class BuildsTests<THub>(THub hub) : IClassFixture<THub> where TH
             out["pattern"] = nvrs(pattern="lbf-*-1.0-1")
             out["pattern_ci"] = nvrs(pattern="LBF-ONE-?.0-1")
             out["pattern_sql"] = nvrs(pattern="x'; DROP TABLE build; --")
+            out["prefix_wild"] = nvrs(prefix="lbf_")
+            out["pattern_wild"] = nvrs(pattern="lbf%")
             out["state_complete"] = nvrs(prefix="lbf-", state=1)
             out["state_deleted"] = nvrs(prefix="lbf-", state=2)
             # one second after b1: whole-second ISO and int forms still fall between b1 and b2
@@ -184,6 +190,8 @@ public abstract class BuildsTests<THub>(THub hub) : IClassFixture<THub> where TH
         Assert.Equal(["lbf-one-1.0-1", "LBF-Two-1.0-1"], Nvrs(r, "pattern"));
         Assert.Equal(["lbf-one-1.0-1", "lbf-one-2.0-1"], Nvrs(r, "pattern_ci"));
         Assert.Empty(Nvrs(r, "pattern_sql"));
+        Assert.Empty(Nvrs(r, "prefix_wild"));
+        Assert.Empty(Nvrs(r, "pattern_wild"));
         Assert.Equal(3, Nvrs(r, "state_complete").Count);
         Assert.Empty(Nvrs(r, "state_deleted"));
         Assert.Equal(["lbf-one-2.0-1", "LBF-Two-1.0-1"], Nvrs(r, "created_after"));
@@ -230,6 +238,7 @@ public abstract class BuildsTests<THub>(THub hub) : IClassFixture<THub> where TH
             out["nondraft"] = [b["build_id"] for b in s.call("listBuilds", packageID="lbq-pkg", draft=False)]
             out["draft_dup"] = s.call("createEmptyBuild", "lbq-pkg", "1", "1", None, draft=True)
             out["getbuild_nvr_prefers_nondraft"] = s.call("getBuild", "lbq-pkg-1-1")["id"]
+            out["getbuild_draft_nvr"] = s.call("getBuild", "lbq-pkg-1-1,draft_%d" % draft)["id"]
             emit(out)
             """);
         var ids = r.GetProperty("ids").EnumerateArray().Select(x => x.GetInt32()).ToList();
@@ -255,6 +264,7 @@ public abstract class BuildsTests<THub>(THub hub) : IClassFixture<THub> where TH
         Assert.Equal(ids, r.GetProperty("nondraft").EnumerateArray().Select(x => x.GetInt32()));
         Assert.NotEqual(draft, r.GetProperty("draft_dup").GetInt32());
         Assert.Equal(ids[0], r.GetProperty("getbuild_nvr_prefers_nondraft").GetInt32());
+        Assert.Equal(draft, r.GetProperty("getbuild_draft_nvr").GetInt32());
     }
 
     [Fact]
@@ -389,8 +399,61 @@ public abstract class BuildsTests<THub>(THub hub) : IClassFixture<THub> where TH
         Assert.Equal("2", r.GetProperty("next_counts_deleted").GetString());
         Assert.True(r.GetProperty("after_untag").GetBoolean());
     }
+
+    [Fact]
+    public void DeletingAnImportedBuildKeepsRpmRowsButNotTheirContent()
+    {
+        var src = corpus.Find("kn-bzip2-", source: true);
+        var bin = corpus.Find("kn-bzip2-");
+        var r = Run($$"""
+            import os
+            out = {}
+            for path in [{{JsonSerializer.Serialize(src)}}, {{JsonSerializer.Serialize(bin)}}]:
+                name = path.rsplit("/", 1)[1]
+                s.upload("builds-tests/" + name, name, path)
+                out[name] = s.call("importRPM", "builds-tests/" + name, name)["id"]
+            rpm = s.call("getRPM", "kn-bzip2-5-1.noarch")
+            bid = rpm["build_id"]
+            bdir = os.path.join({{JsonSerializer.Serialize(hub.KojiDir)}}, "packages/kn-bzip2/5/1")
+            out["type"] = s.call("getBuildType", bid)
+            out["type_rpm"] = [b["nvr"] for b in s.call("listBuilds", type="rpm")]
+            out["dir_before"] = os.path.isdir(bdir)
+            out["files_before"] = len(s.call("listRPMFiles", rpm["id"]))
+            out["delete"] = s.call("deleteBuild", bid)
+            out["dir_after"] = os.path.isdir(bdir)
+            out["state"] = s.call("getBuild", bid)["state"]
+            out["rpm_after"] = s.call("getRPM", rpm["id"])["id"]
+            out["build_rpms"] = len(s.call("listBuildRPMs", bid))
+            out["headers"] = s.call("getRPMHeaders", rpm["id"], headers=["name"])
+            out["headers_strict"] = f(s, "getRPMHeaders", rpm["id"], headers=["name"], strict=True)
+            out["files"] = s.call("listRPMFiles", rpm["id"])
+            out["deps"] = s.call("getRPMDeps", rpm["id"])
+            out["deps_strict"] = f(s, "getRPMDeps", rpm["id"], strict=True)
+            out["file"] = s.call("getRPMFile", rpm["id"], "/x")
+            name = {{JsonSerializer.Serialize(Path.GetFileName(bin))}}
+            s.upload("builds-tests/again", name, {{JsonSerializer.Serialize(bin)}})
+            out["reimport"] = f(s, "importRPM", "builds-tests/again", name)
+            emit(out)
+            """);
+        Assert.Equal("{\"rpm\":null}", r.GetProperty("type").GetRawText());
+        Assert.Contains("kn-bzip2-5-1", r.GetProperty("type_rpm").EnumerateArray().Select(x => x.GetString()));
+        Assert.DoesNotContain(r.GetProperty("type_rpm").EnumerateArray(), x => x.GetString()!.StartsWith("gb-", StringComparison.Ordinal));
+        Assert.True(r.GetProperty("dir_before").GetBoolean());
+        Assert.True(r.GetProperty("files_before").GetInt32() > 0);
+        Assert.True(r.GetProperty("delete").GetBoolean());
+        Assert.False(r.GetProperty("dir_after").GetBoolean());
+        Assert.Equal(2, r.GetProperty("state").GetInt32());
+        Assert.Equal(2, r.GetProperty("build_rpms").GetInt32());
+        Assert.Equal("{}", r.GetProperty("headers").GetRawText());
+        Fault(r.GetProperty("headers_strict"), 1000);
+        Assert.Equal("[]", r.GetProperty("files").GetRawText());
+        Assert.Equal("[]", r.GetProperty("deps").GetRawText());
+        Fault(r.GetProperty("deps_strict"), 1000);
+        Assert.Equal("{}", r.GetProperty("file").GetRawText());
+        Fault(r.GetProperty("reimport"), 1000);
+    }
 }
 
-public sealed class SqliteBuildsTests(SqliteHub hub) : BuildsTests<SqliteHub>(hub);
+public sealed class SqliteBuildsTests(SqliteHub hub, RpmCorpus corpus) : BuildsTests<SqliteHub>(hub, corpus), IClassFixture<RpmCorpus>;
 
-public sealed class PostgresBuildsTests(PostgresHub hub) : BuildsTests<PostgresHub>(hub);
+public sealed class PostgresBuildsTests(PostgresHub hub, RpmCorpus corpus) : BuildsTests<PostgresHub>(hub, corpus), IClassFixture<RpmCorpus>;

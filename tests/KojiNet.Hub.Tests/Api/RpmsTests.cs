@@ -79,6 +79,7 @@ public abstract class RpmsTests<THub>(THub hub, RpmCorpus corpus) : IClassFixtur
             out["missing_strict"] = f(s, "getRPM", "kn-nosuch-1-1.noarch", strict=True)
             out["missing_id_strict"] = f(s, "getRPM", 999999, strict=True)
             out["other_location"] = s.call("getRPM", nvra + "@nosuchrepo")
+            out["other_location_struct"] = s.call("getRPM", {"name": n, "version": v, "release": rel, "arch": arch, "location": "elsewhere"})
             out["sql"] = s.call("getRPM", "x'; DROP TABLE rpminfo; --1-1.noarch")
             out["still"] = s.call("getRPM", nvra)["id"]
             out["invalid"] = f(s, "getRPM", "notannvra")
@@ -112,6 +113,7 @@ public abstract class RpmsTests<THub>(THub hub, RpmCorpus corpus) : IClassFixtur
         Fault(r.GetProperty("missing_strict"), 1000, "No such rpm: kn-nosuch-1-1.noarch");
         Fault(r.GetProperty("missing_id_strict"), 1000, "No such rpm: 999999");
         Assert.Equal(JsonValueKind.Null, r.GetProperty("other_location").ValueKind);
+        Assert.Equal(JsonValueKind.Null, r.GetProperty("other_location_struct").ValueKind);
         Assert.Equal(JsonValueKind.Null, r.GetProperty("sql").ValueKind);
         Assert.Equal(id, r.GetProperty("still").GetInt32());
         Fault(r.GetProperty("invalid"), 1000);
