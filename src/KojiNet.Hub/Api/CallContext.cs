@@ -8,29 +8,70 @@ namespace KojiNet.Hub.Api;
 /// <summary>
 /// One API call in progress: its database transaction, the caller's session and identity, and
 /// the call's event. All versioned writes of one call share one event; a multicall gets a new
-/// event per inner call.
+/// event per inner call. The connection and transaction are opened on the first query, so calls
+/// that need no database (getAPIVersion, echo...) never touch it.
 /// </summary>
-internal sealed class CallContext
+internal sealed class CallContext(HubServices hub, RequestInfo request, bool write, CancellationToken cancellationToken) : IAsyncDisposable
 {
     private int? _eventId;
     private HashSet<string>? _perms;
+    private DbConnection? _connection;
+    private DbTransaction? _transaction;
 
-    public CallContext(HubServices hub, DbConnection connection, DbTransaction transaction, RequestInfo request)
+    public HubServices Hub { get; } = hub;
+
+    /// <summary>Whether the transaction was opened (so there is something to commit).</summary>
+    public bool HasTransaction => _transaction is not null;
+
+    /// <summary>The call's transaction, opened now if it was not yet.</summary>
+    public async ValueTask<DbTransaction> GetTransactionAsync()
     {
-        Hub = hub;
-        Connection = connection;
-        Transaction = transaction;
-        Request = request;
+        if (_transaction is not null)
+        {
+            return _transaction;
+        }
+        try
+        {
+            _connection = await Hub.Database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbException)
+        {
+            throw KojiErrors.Offline("database outage");
+        }
+        _transaction = await Hub.Database.BeginAsync(_connection, write, cancellationToken).ConfigureAwait(false);
+        return _transaction;
     }
 
-    public HubServices Hub { get; }
+    /// <summary>Commits the transaction if one was opened.</summary>
+    public async Task CommitAsync()
+    {
+        if (_transaction is not null)
+        {
+            await _transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
 
-    public DbConnection Connection { get; }
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_transaction is not null)
+        {
+            await _transaction.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 
-    public DbTransaction Transaction { get; }
+    private async ValueTask<(DbConnection, DbTransaction)> DbAsync()
+    {
+        var tx = await GetTransactionAsync().ConfigureAwait(false);
+        return (_connection!, tx);
+    }
 
     /// <summary>What the HTTP layer knows about the request: address, certificate, session headers.</summary>
-    public RequestInfo Request { get; }
+    public RequestInfo Request { get; } = request;
 
     /// <summary>The validated session, or null for an anonymous call.</summary>
     public SessionState? Session { get; set; }
@@ -72,17 +113,29 @@ internal sealed class CallContext
         return _eventId.Value;
     }
 
-    public Task<IEnumerable<T>> QueryAsync<T>(string sql, object? param = null) =>
-        Connection.QueryAsync<T>(new CommandDefinition(sql, param, Transaction));
+    public async Task<IEnumerable<T>> QueryAsync<T>(string sql, object? param = null)
+    {
+        var (c, tx) = await DbAsync().ConfigureAwait(false);
+        return await c.QueryAsync<T>(new CommandDefinition(sql, param, tx)).ConfigureAwait(false);
+    }
 
-    public Task<T?> QuerySingleOrDefaultAsync<T>(string sql, object? param = null) =>
-        Connection.QuerySingleOrDefaultAsync<T>(new CommandDefinition(sql, param, Transaction));
+    public async Task<T?> QuerySingleOrDefaultAsync<T>(string sql, object? param = null)
+    {
+        var (c, tx) = await DbAsync().ConfigureAwait(false);
+        return await c.QuerySingleOrDefaultAsync<T>(new CommandDefinition(sql, param, tx)).ConfigureAwait(false);
+    }
 
-    public Task<T?> QueryFirstOrDefaultAsync<T>(string sql, object? param = null) =>
-        Connection.QueryFirstOrDefaultAsync<T>(new CommandDefinition(sql, param, Transaction));
+    public async Task<T?> QueryFirstOrDefaultAsync<T>(string sql, object? param = null)
+    {
+        var (c, tx) = await DbAsync().ConfigureAwait(false);
+        return await c.QueryFirstOrDefaultAsync<T>(new CommandDefinition(sql, param, tx)).ConfigureAwait(false);
+    }
 
-    public Task<T?> ScalarAsync<T>(string sql, object? param = null) =>
-        Connection.ExecuteScalarAsync<T>(new CommandDefinition(sql, param, Transaction));
+    public async Task<T?> ScalarAsync<T>(string sql, object? param = null)
+    {
+        var (c, tx) = await DbAsync().ConfigureAwait(false);
+        return await c.ExecuteScalarAsync<T>(new CommandDefinition(sql, param, tx)).ConfigureAwait(false);
+    }
 
     /// <summary>Set while a read-only method runs: writing then is a bug (SQLite did not take the write lock).</summary>
     public bool ReadOnlyCall { get; set; }
@@ -97,17 +150,19 @@ internal sealed class CallContext
     }
 
     /// <summary>Runs a writing statement; returns the number of rows changed.</summary>
-    public Task<int> ExecuteAsync(string sql, object? param = null)
+    public async Task<int> ExecuteAsync(string sql, object? param = null)
     {
         MarkWrite();
-        return Connection.ExecuteAsync(new CommandDefinition(sql, param, Transaction));
+        var (c, tx) = await DbAsync().ConfigureAwait(false);
+        return await c.ExecuteAsync(new CommandDefinition(sql, param, tx)).ConfigureAwait(false);
     }
 
     /// <summary>Runs a writing statement that returns a value (<c>INSERT ... RETURNING id</c>).</summary>
-    public Task<T?> ExecuteScalarAsync<T>(string sql, object? param = null)
+    public async Task<T?> ExecuteScalarAsync<T>(string sql, object? param = null)
     {
         MarkWrite();
-        return Connection.ExecuteScalarAsync<T>(new CommandDefinition(sql, param, Transaction));
+        var (c, tx) = await DbAsync().ConfigureAwait(false);
+        return await c.ExecuteScalarAsync<T>(new CommandDefinition(sql, param, tx)).ConfigureAwait(false);
     }
 
     /// <summary>Fails with ActionNotAllowed unless the caller is logged in.</summary>

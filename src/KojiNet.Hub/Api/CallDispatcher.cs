@@ -48,40 +48,27 @@ internal sealed class CallDispatcher(HubServices hub)
         }
         try
         {
-            DbConnection connection;
+            var ctx = new CallContext(hub, request, !readOnly, cancellationToken) { MethodName = methodName };
             try
             {
-                connection = await hub.Database.OpenAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (DbException)
-            {
-                throw KojiErrors.Offline("database outage");
-            }
-            await using (connection.ConfigureAwait(false))
-            {
-                CallContext? ctx = null;
-                try
+                ctx.Session = await SessionManager.ValidateAsync(ctx, methodName).ConfigureAwait(false);
+                if (hub.Config.Operation.LockOut && !LockOutExempt.Contains(methodName) && !await ctx.IsAdminAsync().ConfigureAwait(false))
                 {
-                    await using var tx = await BeginAsync(connection, !readOnly, cancellationToken).ConfigureAwait(false);
-                    ctx = new CallContext(hub, connection, tx, request) { MethodName = methodName };
-                    ctx.Session = await SessionManager.ValidateAsync(ctx, methodName).ConfigureAwait(false);
-                    if (hub.Config.Operation.LockOut && !LockOutExempt.Contains(methodName) && !await ctx.IsAdminAsync().ConfigureAwait(false))
-                    {
-                        throw KojiErrors.Offline("Server disabled for maintenance");
-                    }
-                    ctx.ReadOnlyCall = readOnly;
-                    var result = await body(ctx).ConfigureAwait(false);
-                    ctx.ReadOnlyCall = false;
-                    await SessionManager.StoreCallNumAsync(ctx).ConfigureAwait(false);
-                    await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    return result;
+                    throw KojiErrors.Offline("Server disabled for maintenance");
                 }
-                finally
+                ctx.ReadOnlyCall = readOnly;
+                var result = await body(ctx).ConfigureAwait(false);
+                ctx.ReadOnlyCall = false;
+                await SessionManager.StoreCallNumAsync(ctx).ConfigureAwait(false);
+                await ctx.CommitAsync().ConfigureAwait(false);
+                return result;
+            }
+            finally
+            {
+                await ctx.DisposeAsync().ConfigureAwait(false);
+                if (ctx.SessionUpkeep is { } upkeep)
                 {
-                    if (ctx?.SessionUpkeep is { } upkeep)
-                    {
-                        await StoreUpkeepAsync(connection, upkeep, locked, cancellationToken).ConfigureAwait(false);
-                    }
+                    await StoreUpkeepAsync(upkeep, locked, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -94,7 +81,7 @@ internal sealed class CallDispatcher(HubServices hub)
         }
     }
 
-    private async Task StoreUpkeepAsync(DbConnection connection, SessionUpkeep upkeep, bool haveLock, CancellationToken cancellationToken)
+    private async Task StoreUpkeepAsync(SessionUpkeep upkeep, bool haveLock, CancellationToken cancellationToken)
     {
         var sqlite = hub.Database.Engine == DatabaseEngine.Sqlite;
         if (sqlite && !haveLock)
@@ -103,7 +90,8 @@ internal sealed class CallDispatcher(HubServices hub)
         }
         try
         {
-            await using var tx = await BeginAsync(connection, write: true, cancellationToken).ConfigureAwait(false);
+            await using var connection = await hub.Database.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var tx = await hub.Database.BeginAsync(connection, write: true, cancellationToken).ConfigureAwait(false);
             await SessionManager.ApplyUpkeepAsync(connection, tx, upkeep).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -114,16 +102,6 @@ internal sealed class CallDispatcher(HubServices hub)
                 hub.SqliteWriteLock.Release();
             }
         }
-    }
-
-    private static async Task<DbTransaction> BeginAsync(DbConnection connection, bool write, CancellationToken cancellationToken)
-    {
-        if (connection is SqliteConnection sqlite)
-        {
-            // IMMEDIATE takes the write lock at once, so a writing call never fails half-way on a busy database.
-            return sqlite.BeginTransaction(deferred: !write);
-        }
-        return await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<object?> InvokeAsync(CallContext ctx, KojiMethod method, XmlRpcMethodCall call)
@@ -161,7 +139,8 @@ internal sealed class CallDispatcher(HubServices hub)
         {
             var savepoint = "mc" + n++.ToString(System.Globalization.CultureInfo.InvariantCulture);
             ctx.ResetEvent();
-            await ctx.Transaction.SaveAsync(savepoint).ConfigureAwait(false);
+            var tx = await ctx.GetTransactionAsync().ConfigureAwait(false);
+            await tx.SaveAsync(savepoint).ConfigureAwait(false);
             try
             {
                 var inner = XmlRpcMulticall.ToMethodCall(entry);
@@ -176,12 +155,12 @@ internal sealed class CallDispatcher(HubServices hub)
                     var method = hub.Methods.Find(inner.MethodName) ?? throw KojiErrors.Generic($"Invalid method: {inner.MethodName}");
                     value = await InvokeAsync(ctx, method, inner).ConfigureAwait(false);
                 }
-                await ctx.Transaction.ReleaseAsync(savepoint).ConfigureAwait(false);
+                await tx.ReleaseAsync(savepoint).ConfigureAwait(false);
                 results.Add(XmlRpcMulticall.Success(value));
             }
             catch (Exception e) when (e is XmlRpcFaultException || !IsFatal(e))
             {
-                await ctx.Transaction.RollbackAsync(savepoint).ConfigureAwait(false);
+                await tx.RollbackAsync(savepoint).ConfigureAwait(false);
                 var fault = FaultMapper.ToFault(e, hub.Config.Operation.KojiDebug);
                 results.Add(XmlRpcMulticall.Fault(fault.FaultCode, fault.FaultString, traceback: [fault.FaultString]));
             }

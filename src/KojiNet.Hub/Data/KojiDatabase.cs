@@ -41,6 +41,13 @@ public sealed class KojiDatabase : IAsyncDisposable
             ForeignKeys = true,
             DefaultTimeout = 30,
         }.ToString();
+        using (var connection = new SqliteConnection(cs))
+        {
+            connection.Open();
+            using var wal = connection.CreateCommand();
+            wal.CommandText = "PRAGMA journal_mode = WAL;";
+            wal.ExecuteNonQuery();
+        }
         return new(DatabaseEngine.Sqlite, null, cs);
     }
 
@@ -70,6 +77,19 @@ public sealed class KojiDatabase : IAsyncDisposable
         return ForPostgreSql(builder.ConnectionString);
     }
 
+    /// <summary>
+    /// Begins a transaction. On SQLite a writing one is IMMEDIATE (takes the write lock at once,
+    /// so it never fails half-way on a busy database); elsewhere READ COMMITTED.
+    /// </summary>
+    public async ValueTask<DbTransaction> BeginAsync(DbConnection connection, bool write, CancellationToken cancellationToken = default)
+    {
+        if (connection is SqliteConnection sqlite)
+        {
+            return sqlite.BeginTransaction(deferred: !write);
+        }
+        return await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Opens a connection.</summary>
     public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
@@ -80,7 +100,8 @@ public sealed class KojiDatabase : IAsyncDisposable
         var connection = new SqliteConnection(_sqliteConnectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;";
+        // journal_mode is stored in the file (set once in ForSqlite); these two are per connection.
+        pragma.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;";
         await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return connection;
     }

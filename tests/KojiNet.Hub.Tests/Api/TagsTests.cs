@@ -87,13 +87,13 @@ public abstract class TagsTests<THub>(THub hub) : IClassFixture<THub> where THub
             emit(out)
             """);
         Assert.Equal(1004, r.GetProperty("anon").GetProperty("faultCode").GetInt32());
-        Assert.Equal("tag permission required", r.GetProperty("alice").GetProperty("faultString").GetString());
+        Assert.Equal("tag permission required (logged in as alice)", r.GetProperty("alice").GetProperty("faultString").GetString());
         Assert.Equal(1000, r.GetProperty("badname").GetProperty("faultCode").GetInt32());
         Assert.Equal(1000, r.GetProperty("comma").GetProperty("faultCode").GetInt32());
         Assert.Equal("Parent tag 'ced-missing-parent' could not be found", r.GetProperty("noparent").GetProperty("faultString").GetString());
         Assert.Equal("No such entry in table permissions: no-such-perm", r.GetProperty("noperm").GetProperty("faultString").GetString());
         Assert.Equal(1000, r.GetProperty("dup").GetProperty("faultCode").GetInt32());
-        Assert.Equal("tag permission required", r.GetProperty("edit_alice").GetProperty("faultString").GetString());
+        Assert.Equal("tag permission required (logged in as alice)", r.GetProperty("edit_alice").GetProperty("faultString").GetString());
         Assert.Equal("Can not both add/update and remove tag-extra: 'x'", r.GetProperty("both").GetProperty("faultString").GetString());
         Assert.Equal(1000, r.GetProperty("rm_missing").GetProperty("faultCode").GetInt32());
         var now = r.GetProperty("now");

@@ -32,7 +32,7 @@ public abstract class TargetsTests<THub>(THub hub) : IClassFixture<THub> where T
             emit(out)
             """);
         Assert.Equal(System.Text.Json.JsonValueKind.Null, r.GetProperty("create").ValueKind);
-        Assert.Equal("target permission required", r.GetProperty("alice").GetProperty("faultString").GetString());
+        Assert.Equal("target permission required (logged in as alice)", r.GetProperty("alice").GetProperty("faultString").GetString());
         Assert.Equal("A build target with the name 'tg-target' already exists", r.GetProperty("dup").GetProperty("faultString").GetString());
         Assert.Equal("build tag 'tg-none' does not exist", r.GetProperty("notag").GetProperty("faultString").GetString());
         var t = r.GetProperty("t");
