@@ -184,7 +184,7 @@ public abstract class RpmsTests<THub>(THub hub, RpmCorpus corpus) : IClassFixtur
             US = "\x1f"
             scalars_s = ["name", "version", "release", "arch", "summary", "description", "license", "url", "buildhost", "sourcerpm",
                          "payloadcompressor", "payloadformat", "os", "group", "packager", "vendor", "rpmversion", "platform"]
-            scalars_i = ["buildtime", "size", "filedigestalgo"]
+            scalars_i = ["buildtime", "size", "filedigestalgo", "sigsize", "archivesize"]
             lists_s = ["requirename", "requireversion", "providename", "provideversion", "filenames", "basenames", "dirnames",
                        "changelogtext", "changelogname", "recommendname", "suggestname", "supplementname", "enhancename",
                        "obsoletename", "conflictname", "fileusername", "filegroupname", "filedigests", "filelinktos", "payloaddigest", "preinprog"]
@@ -206,16 +206,20 @@ public abstract class RpmsTests<THub>(THub hub, RpmCorpus corpus) : IClassFixtur
                 for h in lists_i:
                     v = q(path, "[%{" + h.upper() + "}" + US + "]")
                     want[h] = [int(x) for x in v.split(US)[:-1]]
+                want["sha256header"] = q(path, "%{SHA256HEADER}")
+                want["sigmd5"] = q(path, "%{SIGMD5}")
                 ep = q(path, "%{EPOCH}")
                 want["epoch"] = None if ep == "(none)" else int(ep)
                 got = s.call("getRPMHeaders", rpm["id"], headers=list(want))
+                got["sigmd5"] = got["sigmd5"].hex() if isinstance(got["sigmd5"], bytes) else got["sigmd5"]
                 bad = {k: [want[k], got.get(k)] for k in want if got.get(k) != want[k]}
                 mixed = s.call("getRPMHeaders", rpm["id"], headers=["NAME", "Epoch", "RequireName"])
                 out[fname] = {"bad": bad, "keys": sorted(got) == sorted(want), "epoch": got["epoch"], "mixed": mixed}
             noarch = s.call("getRPM", "kn-noarch-1.2.3-4.kn.noarch")
             allh = s.call("getRPMHeaders", noarch["id"])
-            out["all_has"] = [k in allh for k in ["name", "version", "release", "requirename", "changelogtext", "buildtime"]]
-            out["all_name"] = allh.get("name")
+            # keys are rpm's own tag names (rpm.tagnames), upper case
+            out["all_has"] = [k in allh for k in ["NAME", "VERSION", "RELEASE", "REQUIRES", "CHANGELOGTEXT", "BUILDTIME", "SIGMD5"]]
+            out["all_name"] = allh.get("NAME")
             out["unknown"] = f(s, "getRPMHeaders", noarch["id"], headers=["nosuchheader"])
             out["unknown_lax"] = f(s, "getRPMHeaders", noarch["id"], headers=["name", "nosuchheader"], strict=False)
             out["missing"] = s.call("getRPMHeaders", 999999, headers=["name"])
@@ -248,6 +252,38 @@ public abstract class RpmsTests<THub>(THub hub, RpmCorpus corpus) : IClassFixtur
         Fault(r.GetProperty("missing_strict"), 1000);
         Fault(r.GetProperty("neither"), 1000);
         Assert.Equal("kn-noarch", r.GetProperty("anon").GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public void GetRpmHeadersWithoutNamesEqualsRpmsMergedHeader()
+    {
+        var r = Run("""
+            import rpm as rpmlib
+            ts = rpmlib.TransactionSet()
+            ts.setVSFlags(-1)
+            out = {}
+            for fname in sorted(files):
+                fd = os.open(files[fname], os.O_RDONLY)
+                h = ts.hdrFromFdno(fd)
+                os.close(fd)
+                want = {rpmlib.tagnames[k]: h[k] for k in h.keys()}
+                got = s.call("getRPMHeaders", s.call("getRPM", fname)["id"])
+                out[fname] = {"missing": sorted(set(want) - set(got)), "extra": sorted(set(got) - set(want)),
+                              "bad": {k: [repr(want[k])[:200], repr(got[k])[:200]] for k in want if k in got and got[k] != want[k]},
+                              "sigmd5_type": type(got.get("SIGMD5")).__name__}
+            emit(out)
+            """);
+        foreach (var prefix in Prefixes)
+        {
+            foreach (var path in new[] { corpus.Find(prefix), corpus.Find(prefix, source: true) })
+            {
+                var one = r.GetProperty(Path.GetFileName(path));
+                Assert.True(one.GetProperty("missing").GetArrayLength() == 0, $"{Path.GetFileName(path)} missing {one.GetProperty("missing").GetRawText()}");
+                Assert.True(one.GetProperty("extra").GetArrayLength() == 0, $"{Path.GetFileName(path)} extra {one.GetProperty("extra").GetRawText()}");
+                Assert.True(one.GetProperty("bad").EnumerateObject().Count() == 0, $"{Path.GetFileName(path)}: {one.GetProperty("bad").GetRawText()}");
+                Assert.Equal("bytes", one.GetProperty("sigmd5_type").GetString());
+            }
+        }
     }
 
     [Fact]

@@ -37,9 +37,9 @@ internal sealed class RpmDepRow
 }
 
 /// <summary>
-/// getRPMHeaders, getRPMDeps, listRPMFiles, getRPMFile: answered from the header data stored at
-/// import (<c>rpm_header_data</c>, <c>rpm_files</c>, <c>rpm_deps</c>) as long as the package file
-/// is there (upstream reads the file; a deleted build has none).
+/// getRPMHeaders (read from the package file, as upstream does), getRPMDeps, listRPMFiles,
+/// getRPMFile (answered from the data stored at import: <c>rpm_files</c>, <c>rpm_deps</c>) as long
+/// as the package file is there (upstream reads the file; a deleted build has none).
 /// </summary>
 internal static class RpmContentApi
 {
@@ -74,7 +74,7 @@ internal static class RpmContentApi
                 }
             }
         }
-        RpmHeader? header = null;
+        RpmPackage package;
         if (rpmID is not null)
         {
             var rpm = await AvailableAsync(ctx, rpmID, strict).ConfigureAwait(false);
@@ -82,15 +82,8 @@ internal static class RpmContentApi
             {
                 return Empty();
             }
-            var stored = await ctx.ScalarAsync<string?>("SELECT header FROM rpm_header_data WHERE rpm_id = @id", new { id = rpm.Id }).ConfigureAwait(false);
-            if (stored is not null)
-            {
-                header = RpmHeader.Parse(Convert.FromBase64String(stored));
-            }
-            else
-            {
-                header = RpmPackage.Open((await RpmQueries.FilePathAsync(ctx, rpm).ConfigureAwait(false))!).Header;
-            }
+            // Read from the file like upstream, so signature-header fields (SIGMD5, ARCHIVESIZE...) are there too.
+            package = RpmPackage.Open((await RpmQueries.FilePathAsync(ctx, rpm).ConfigureAwait(false))!);
         }
         else if (taskID is { } task && filepath is not null)
         {
@@ -108,21 +101,22 @@ internal static class RpmContentApi
             {
                 return strict ? throw KojiErrors.Generic($"No such file: {filepath}") : Empty();
             }
-            header = RpmPackage.Open(full).Header;
+            package = RpmPackage.Open(full);
         }
         else
         {
             throw KojiErrors.Generic("rpmID or taskID and filepath must be specified");
         }
+        var header = package.Header;
         if (names is null)
         {
-            return RpmHeaderFields.All(header);
+            return RpmHeaderFields.All(header, package.Signature);
         }
         var result = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var n in names)
         {
             RpmHeaderFields.TryGetTag(n, out var tag);
-            result[n] = RpmHeaderFields.Value(header, tag, n.ToLowerInvariant());
+            result[n] = RpmHeaderFields.Value(header, package.Signature, tag, n);
         }
         return result;
     }

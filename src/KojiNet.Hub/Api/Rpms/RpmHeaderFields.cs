@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Reflection;
 using System.Text;
 using KojiNet.Rpm.Format;
 
@@ -7,98 +6,137 @@ namespace KojiNet.Hub.Api.Rpms;
 
 /// <summary>
 /// RPM header fields by rpm's tag names (<c>name</c>, <c>sourcerpm</c>, <c>requirename</c>...) as
-/// Python's rpm bindings return them: strings, ints, lists for array tags, bytes for binary tags.
+/// Python's rpm bindings return them for a package read from disk: the signature header merged
+/// into the main one, strings, ints, lists for array tags, bytes for binary tags.
 /// </summary>
 internal static class RpmHeaderFields
 {
     /// <summary>rpm's <c>RPMTAG_FILENAMES</c>, computed rather than stored.</summary>
     private const int FileNamesTag = 5000;
 
-    private static readonly Dictionary<string, int> ByName = BuildNames();
+    /// <summary>Region tags, which rpm does not list among a header's keys.</summary>
+    private static bool IsRegion(int tag) => tag is >= 61 and <= 64;
 
-    private static readonly Dictionary<int, string> ByTag = ByName
-        .GroupBy(kv => kv.Value).ToDictionary(g => g.Key, g => g.First().Key);
+    public static bool TryGetTag(string name, out int tag) => RpmTagTable.ByName.TryGetValue(name.ToLowerInvariant(), out tag);
 
-    private static readonly string[] ArrayPrefixes =
-    [
-        "file", "require", "provide", "conflict", "obsolete", "changelog", "dir", "basenames", "oldfilenames",
-        "trigger", "recommend", "suggest", "supplement", "enhance", "order", "prefixes", "classdict", "longfilesizes",
-        "exclusive", "exclude", "buildarchs", "pubkeys", "nosource", "nopatch", "source", "patch",
-    ];
-
-    /// <summary>Array-returning tags (rpm's <c>RPM_ARRAY_RETURN_TYPE</c>) that the prefixes above miss.</summary>
-    private static readonly HashSet<string> ArrayNames = new(StringComparer.Ordinal)
+    /// <summary>
+    /// The main-header tag a signature-header tag lands on when rpm loads a package (the shared
+    /// 256–999 range keeps its numbers), or null for signature tags rpm does not merge.
+    /// </summary>
+    private static int? MergedTag(int sigTag) => sigTag switch
     {
-        "dependsdict", "fscontexts", "headeri18ntable", "instfilenames", "instprefixes", "oldenhances", "oldenhancesflags",
-        "oldenhancesname", "oldenhancesversion", "oldsuggests", "oldsuggestsflags", "oldsuggestsname", "oldsuggestsversion",
-        "origbasenames", "origdirindexes", "origdirnames", "origfilenames", "payloaddigest", "payloaddigestalt", "policies",
-        "policyflags", "policynames", "policytypes", "policytypesindexes", "postinprog", "posttransprog", "postunprog",
-        "preinprog", "pretransprog", "preunprog", "recontexts", "transfiletriggerconds", "transfiletriggerflags",
-        "transfiletriggerindex", "transfiletriggername", "transfiletriggerpriorities", "transfiletriggerscriptflags",
-        "transfiletriggerscriptprog", "transfiletriggerscripts", "transfiletriggertype", "transfiletriggerversion",
-        "verifyscriptprog", "veritysignatures",
+        1000 => 257,  // SIZE → SIGSIZE
+        1002 => 259,  // PGP → SIGPGP
+        1004 => 261,  // MD5 → SIGMD5
+        1005 => 262,  // GPG → SIGGPG
+        1007 => 1046, // PAYLOADSIZE → ARCHIVESIZE
+        274 => 5090,  // FILESIGNATURES
+        275 => 5091,  // FILESIGNATURELENGTH
+        >= 256 and < 1000 => sigTag,
+        _ => null,
     };
 
-    private static Dictionary<string, int> BuildNames()
+    /// <summary>Where a tag's value lives: the main header, else the signature header (merged as rpm does).</summary>
+    private static (RpmHeader Header, int Tag)? Locate(RpmHeader header, RpmHeader? signature, int tag)
     {
-        var names = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var f in typeof(RpmTag).GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral))
+        if (header.Contains(tag))
         {
-            names[f.Name.ToLowerInvariant()] = (int)f.GetRawConstantValue()!;
+            return (header, tag);
         }
-        // rpm's aliases.
-        names["filemd5s"] = RpmTag.FileDigests;
-        names["requires"] = RpmTag.RequireName;
-        names["provides"] = RpmTag.ProvideName;
-        names["conflicts"] = RpmTag.ConflictName;
-        names["obsoletes"] = RpmTag.ObsoleteName;
-        names["serial"] = RpmTag.Epoch;
-        names["copyright"] = RpmTag.License;
-        // rpm's extension tag: full paths built from dirnames/dirindexes/basenames.
-        names["filenames"] = FileNamesTag;
-        return names;
+        if (signature is not null)
+        {
+            foreach (var e in signature.Entries)
+            {
+                if (MergedTag(e.Tag) == tag)
+                {
+                    return (signature, e.Tag);
+                }
+            }
+        }
+        return null;
     }
 
-    public static bool TryGetTag(string name, out int tag) => ByName.TryGetValue(name.ToLowerInvariant(), out tag);
-
-    /// <summary>Every field present in <paramref name="header"/> whose tag has a name, keyed by that name.</summary>
-    public static Dictionary<string, object?> All(RpmHeader header)
+    /// <summary>Every field of the merged header keyed by rpm's name for it (<c>rpm.tagnames</c>, upper case), in tag order.</summary>
+    public static Dictionary<string, object?> All(RpmHeader header, RpmHeader? signature)
     {
-        var result = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var e in header.Entries)
+        var tags = new SortedSet<int>(header.Entries.Select(e => e.Tag).Where(t => !IsRegion(t)));
+        if (signature is not null)
         {
-            if (ByTag.TryGetValue(e.Tag, out var name) && e.Tag >= 1000)
+            foreach (var e in signature.Entries)
             {
-                result[name] = Value(header, e.Tag, name);
+                if (MergedTag(e.Tag) is { } t && !IsRegion(t))
+                {
+                    tags.Add(t);
+                }
+            }
+        }
+        var result = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var tag in tags)
+        {
+            if (RpmTagTable.CanonicalName.TryGetValue(tag, out var name))
+            {
+                result[name] = Value(header, signature, tag, name);
             }
         }
         return result;
     }
 
-    /// <summary>The value of a field, as rpm's Python bindings give it (null when absent).</summary>
-    public static object? Value(RpmHeader header, int tag, string name)
+    /// <summary>The value of a field, as rpm's Python bindings give it (null, or [] for array tags, when absent).</summary>
+    public static object? Value(RpmHeader header, RpmHeader? signature, int tag, string name)
     {
-        var isArray = ArrayNames.Contains(name)
-            || (ArrayPrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal))
-                && name is not ("sourcerpm" or "sourcepackage" or "sourcepkgid" or "filedigestalgo" or "filesignaturelength"));
+        var upper = name.ToUpperInvariant();
+        var value = RawValue(header, signature, tag);
+        // Packages over 4 GiB carry LONG* variants instead of these.
+        if (upper is "SIZE" or "ARCHIVESIZE" or "FILESIZES" or "SIGSIZE" && value is null or List<object?> { Count: 0 }
+            && RpmTagTable.ByName.TryGetValue("long" + upper.ToLowerInvariant(), out var longTag))
+        {
+            var longValue = RawValue(header, signature, longTag);
+            if (longValue is not null and not List<object?> { Count: 0 })
+            {
+                return longValue;
+            }
+        }
+        return value;
+    }
+
+    private static object? RawValue(RpmHeader header, RpmHeader? signature, int tag)
+    {
+        var isArray = RpmTagTable.ArrayTags.Contains(tag);
         if (tag == FileNamesTag)
         {
             return FileNames(header);
         }
-        if (!header.TryGetEntry(tag, out var e))
+        if (tag == RpmTag.FileClass && header.GetUInt32Array(tag) is { } classes && header.GetStringArray(RpmTag.ClassDict) is { } dict)
+        {
+            // rpm answers FILECLASS with the CLASSDICT entries the indexes point at; a symlink without one
+            // is described by its target.
+            var modes = header.GetUInt32Array(RpmTag.FileModes) ?? [];
+            var links = header.GetStringArray(RpmTag.FileLinkTos) ?? [];
+            return classes.Select((c, i) =>
+            {
+                var text = c < dict.Length ? dict[c] : "";
+                if (text.Length == 0 && i < modes.Length && (modes[i] & 0xF000) == 0xA000 && i < links.Length)
+                {
+                    text = $"symbolic link to `{links[i]}'";
+                }
+                return (object?)text;
+            }).ToList();
+        }
+        if (Locate(header, signature, tag) is not var (source, sourceTag) || !source.TryGetEntry(sourceTag, out var e))
         {
             return isArray ? new List<object?>() : null;
         }
-        var data = header.GetData(e);
+        var data = source.GetData(e);
         switch (e.Type)
         {
             case RpmTagType.String:
                 // A single string stored for an array tag (e.g. PREINPROG) still comes back as a list.
                 return isArray ? new List<object?> { Utf8Z(data) } : Utf8Z(data);
             case RpmTagType.I18NString:
-                return header.GetStringArray(tag) is { Length: > 0 } i18n ? i18n[0] : null;
+                return source.GetStringArray(sourceTag) is { Length: > 0 } i18n ? i18n[0] : null;
             case RpmTagType.StringArray:
-                return header.GetStringArray(tag)!.Cast<object?>().ToList();
+                var strings = source.GetStringArray(sourceTag)!;
+                return isArray || strings.Length != 1 ? strings.Cast<object?>().ToList() : strings[0];
             case RpmTagType.Bin:
                 return data.ToArray();
             case RpmTagType.Char or RpmTagType.Int8 or RpmTagType.Int16 or RpmTagType.Int32 or RpmTagType.Int64:
