@@ -377,6 +377,8 @@ public abstract class BuildsTests<THub>(THub hub, RpmCorpus corpus) : IClassFixt
             out["next_counts_deleted"] = s.call("getNextRelease", {"name": "del-pkg", "version": "1"})
             s.call("untagBuildBypass", "del-tag", tagged)
             out["after_untag"] = s.call("deleteBuild", tagged)
+            out["tag_deleted"] = f(s, "tagBuildBypass", "del-tag", tagged)
+            out["tag_deleted_force"] = f(s, "tagBuildBypass", "del-tag", tagged, force=True)
             emit(out)
             """);
         Assert.Equal("{}", r.GetProperty("type").GetRawText());
@@ -398,6 +400,9 @@ public abstract class BuildsTests<THub>(THub hub, RpmCorpus corpus) : IClassFixt
         Assert.Equal(["del-pkg-1-1"], r.GetProperty("list_deleted").EnumerateArray().Select(x => x.GetString()!));
         Assert.Equal("2", r.GetProperty("next_counts_deleted").GetString());
         Assert.True(r.GetProperty("after_untag").GetBoolean());
+        // Only COMPLETE builds can be tagged, force or not.
+        Fault(r.GetProperty("tag_deleted"), 1003);
+        Fault(r.GetProperty("tag_deleted_force"), 1003);
     }
 
     [Fact]

@@ -287,6 +287,58 @@ public abstract class RpmsTests<THub>(THub hub, RpmCorpus corpus) : IClassFixtur
     }
 
     [Fact]
+    public void ListTaggedRpmsAndGetLatestRpmsReturnRpmRowsOfTheSelectedBuilds()
+    {
+        var r = Run("""
+            if s.call("getTag", "rpms-tagged") is None:
+                s.call("createTag", "rpms-tagged")
+                s.call("createTag", "rpms-tagged-child", parent="rpms-tagged")
+                for p in ["kn-noarch", "kn-compiled"]:
+                    s.call("packageListAdd", "rpms-tagged", p, owner="kojiadmin")
+                s.call("tagBuildBypass", "rpms-tagged", "kn-noarch-1.2.3-4.kn")
+                s.call("tagBuildBypass", "rpms-tagged", "kn-compiled-2.0-1")
+            out = {}
+            rpms, builds = s.call("listTaggedRPMS", "rpms-tagged")
+            out["rpms"] = rpms
+            out["builds"] = sorted(b["nvr"] for b in builds)
+            out["noextra"] = sorted(s.call("listTaggedRPMS", "rpms-tagged", extra=False)[0][0].keys())
+            out["arch_str"] = sorted(x["arch"] for x in s.call("listTaggedRPMS", "rpms-tagged", arch="src")[0])
+            out["arch_list"] = sorted(x["name"] + "." + x["arch"] for x in s.call("listTaggedRPMS", "rpms-tagged", arch=["noarch", "src"])[0])
+            out["package"] = sorted(x["name"] for x in s.call("listTaggedRPMS", "rpms-tagged", package="kn-compiled")[0])
+            out["sigs"] = [sorted(x.keys()) for x in s.call("listTaggedRPMS", "rpms-tagged", rpmsigs=True, package="kn-noarch")[0]]
+            out["child_own"] = s.call("listTaggedRPMS", "rpms-tagged-child")
+            out["child_inherit"] = len(s.call("listTaggedRPMS", "rpms-tagged-child", inherit=True)[0])
+            latest = s.call("getLatestRPMS", "rpms-tagged-child", arch="src")
+            out["latest"] = sorted(x["name"] for x in latest[0])
+            out["latest_builds"] = sorted(b["tag_name"] for b in latest[1])
+            out["notag"] = f(s, "listTaggedRPMS", "rpms-nosuchtag")
+            out["notag_lax"] = s.call("listTaggedRPMS", "rpms-nosuchtag", strict=False)
+            emit(out)
+            """);
+        string[] keys =
+        [
+            "arch", "build_id", "buildroot_id", "buildtime", "draft", "epoch", "extra", "id", "metadata_only", "name", "payloadhash",
+            "release", "size", "version",
+        ];
+        var rpms = r.GetProperty("rpms").EnumerateArray().ToList();
+        Assert.Equal(4, rpms.Count);
+        Assert.All(rpms, x => Assert.Equal(keys, x.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal)));
+        Assert.Equal(["kn-compiled-2.0-1", "kn-noarch-1.2.3-4.kn"], r.GetProperty("builds").EnumerateArray().Select(x => x.GetString()!));
+        Assert.Equal(keys.Where(k => k != "extra"), r.GetProperty("noextra").EnumerateArray().Select(x => x.GetString()!));
+        Assert.Equal(["src", "src"], r.GetProperty("arch_str").EnumerateArray().Select(x => x.GetString()!));
+        Assert.Equal(["kn-compiled.src", "kn-noarch.noarch", "kn-noarch.src"], r.GetProperty("arch_list").EnumerateArray().Select(x => x.GetString()!));
+        Assert.Equal(["kn-compiled", "kn-compiled"], r.GetProperty("package").EnumerateArray().Select(x => x.GetString()!));
+        Assert.Equal(2, r.GetProperty("sigs").GetArrayLength());
+        Assert.All(r.GetProperty("sigs").EnumerateArray(), x => Assert.Contains("sigkey", x.EnumerateArray().Select(k => k.GetString())));
+        Assert.Equal("[[],[]]", r.GetProperty("child_own").GetRawText());
+        Assert.Equal(4, r.GetProperty("child_inherit").GetInt32());
+        Assert.Equal(["kn-compiled", "kn-noarch"], r.GetProperty("latest").EnumerateArray().Select(x => x.GetString()!));
+        Assert.Equal(["rpms-tagged", "rpms-tagged"], r.GetProperty("latest_builds").EnumerateArray().Select(x => x.GetString()!));
+        Assert.Equal(1000, r.GetProperty("notag").GetProperty("faultCode").GetInt32());
+        Assert.Equal("[[],[]]", r.GetProperty("notag_lax").GetRawText());
+    }
+
+    [Fact]
     public void GetRpmDepsMatchRpmQueryPerDepType()
     {
         var r = Run("""
