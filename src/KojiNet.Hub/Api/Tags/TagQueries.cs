@@ -83,9 +83,21 @@ internal static class TagQueries
     {
         var (id, name) = NameOrId(tagInfo);
         return id is { } tagId
-            ? await ctx.QuerySingleOrDefaultAsync<TagRow>(Select(atEvent) + " AND tag.id = @tagId", new { tagId, @event = atEvent }).ConfigureAwait(false)
-            : await ctx.QuerySingleOrDefaultAsync<TagRow>(Select(atEvent) + " AND tag.name = @name", new { name, @event = atEvent }).ConfigureAwait(false);
+            ? await FastQuery.FirstOrDefaultAsync(ctx, Select(atEvent) + " AND tag.id = @tagId", [("tagId", tagId), ("event", atEvent)], MapTag).ConfigureAwait(false)
+            : await FastQuery.FirstOrDefaultAsync(ctx, Select(atEvent) + " AND tag.name = @name", [("name", name), ("event", atEvent)], MapTag).ConfigureAwait(false);
     }
+
+    private static TagRow MapTag(FastRow r) => new()
+    {
+        Id = r.Int(0),
+        Name = r.String(1),
+        Arches = r.StringOrNull(2),
+        Perm_Id = r.IntOrNull(3),
+        Perm = r.StringOrNull(4),
+        Locked = r.Bool(5),
+        Maven_Support = r.Bool(6),
+        Maven_Include_All = r.Bool(7),
+    };
 
     /// <summary>Like <see cref="FindAsync"/>, but a missing tag is GenericError <c>No such tagInfo: '&lt;x&gt;'</c>.</summary>
     public static async Task<TagRow> GetAsync(CallContext ctx, object? tagInfo, int? atEvent = null) =>
@@ -94,9 +106,11 @@ internal static class TagQueries
 
     /// <summary>The tag's own <c>tag_extra</c> rows as of an event (blocked keys have a null value).</summary>
     public static async Task<IReadOnlyList<TagExtraRow>> ExtraRowsAsync(CallContext ctx, int tagId, int? atEvent) =>
-        (await ctx.QueryAsync<TagExtraRow>(
-            $"SELECT te.key, te.value FROM tag_extra te WHERE te.tag_id = @tagId AND {Versioning.Active("te", atEvent)} ORDER BY te.key",
-            new { tagId, @event = atEvent }).ConfigureAwait(false)).ToList();
+        await FastQuery.ListAsync(ctx,
+            atEvent is null ? CurrentExtraSql : $"SELECT te.key, te.value FROM tag_extra te WHERE te.tag_id = @tagId AND {Versioning.Active("te", atEvent)} ORDER BY te.key",
+            [("tagId", tagId), ("event", atEvent)], r => new TagExtraRow { Key = r.String(0), Value = r.StringOrNull(1) }).ConfigureAwait(false);
+
+    private const string CurrentExtraSql = "SELECT te.key, te.value FROM tag_extra te WHERE te.tag_id = @tagId AND te.revoke_event IS NULL ORDER BY te.key";
 
     /// <summary>
     /// The <c>getTag</c> struct. Without <paramref name="blocked"/>, <c>extra</c> holds the decoded
