@@ -137,6 +137,8 @@ public abstract class RpmsTests<THub>(THub hub, RpmCorpus corpus) : IClassFixtur
             out["list"] = sorted(x["arch"] for x in s.call("listRPMs", buildID=bid, arches=["src", "noarch"]))
             out["list_one"] = [x["arch"] for x in s.call("listRPMs", buildID=bid, arches=["noarch"])]
             out["none_arch"] = s.call("listRPMs", buildID=bid, arches="ppc64le")
+            out["arch_dict"] = f(s, "listRPMs", arches={"test-arch": "val"})
+            out["arch_int"] = f(s, "listRPMs", arches=5)
             out["desc"] = [x["id"] for x in s.call("listRPMs", buildID=bid, queryOpts={"order": "-id"})]
             out["limit"] = s.call("listRPMs", queryOpts={"order": "id", "limit": 1, "offset": 1})
             out["count"] = s.call("listRPMs", buildID=bid, queryOpts={"countOnly": True})
@@ -162,6 +164,8 @@ public abstract class RpmsTests<THub>(THub hub, RpmCorpus corpus) : IClassFixtur
         Assert.Equal(["noarch", "src"], r.GetProperty("list").EnumerateArray().Select(x => x.GetString()!));
         Assert.Equal(["noarch"], r.GetProperty("list_one").EnumerateArray().Select(x => x.GetString()!));
         Assert.Equal("[]", r.GetProperty("none_arch").GetRawText());
+        Fault(r.GetProperty("arch_dict"), 1000, "Invalid type for \"arches\" parameter: <class 'dict'>");
+        Fault(r.GetProperty("arch_int"), 1000, "Invalid type for \"arches\" parameter: <class 'int'>");
         Assert.Equal(all.Select(x => x.GetProperty("id").GetInt32()).OrderDescending(), r.GetProperty("desc").EnumerateArray().Select(x => x.GetInt32()));
         Assert.Equal(1, r.GetProperty("limit").GetArrayLength());
         Assert.Equal(2, r.GetProperty("count").GetInt32());

@@ -243,7 +243,7 @@ internal static class RpmApi
                 }
                 break;
             default:
-                throw KojiErrors.Generic($"Invalid type for arches parameter: {ArgumentBinder.PythonTypeName(arches)}");
+                throw KojiErrors.Generic($"Invalid type for \"arches\" parameter: <class '{ArgumentBinder.PythonTypeName(arches)}'>");
         }
         if (draft is { } d)
         {
