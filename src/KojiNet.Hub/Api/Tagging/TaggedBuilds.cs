@@ -3,6 +3,7 @@ using Dapper;
 using KojiNet.Hub.Api.Builds;
 using KojiNet.Hub.Api.Common;
 using KojiNet.Hub.Api.Tags;
+using KojiNet.Hub.Data;
 
 namespace KojiNet.Hub.Api.Tagging;
 
@@ -136,25 +137,19 @@ internal static class TaggedBuilds
             where.Add("EXISTS (SELECT 1 FROM build_types bt WHERE bt.build_id = b.id AND bt.btype_id = @btype)");
             p.Add("btype", btype);
         }
-        var rows = await ctx.QueryAsync<TaggedBuildRow>($"""
-            SELECT b.id AS Id, b.pkg_id AS Package_Id, p.name AS Package_Name, b.version AS Version, b.release AS Release,
-                   b.epoch AS Epoch, b.draft AS Draft, b.state AS State, b.task_id AS Task_Id, b.owner AS Owner_Id,
-                   ou.name AS Owner_Name, b.promoter AS Promoter_Id, pu.name AS Promoter_Name, b.volume_id AS Volume_Id,
-                   v.name AS Volume_Name, b.create_event AS Creation_Event_Id, ev.time AS Creation_Ts,
-                   b.start_time AS Start_Ts, b.completion_time AS Completion_Ts, b.promotion_time AS Promotion_Ts,
-                   b.extra AS Extra, tl.tag_id AS Tag_Id, tl.create_event AS Create_Event
+        // Which builds: a narrow scan of the listings; the full rows only for the builds kept.
+        var args = p.ParameterNames.Select(n => (n, (object?)p.Get<object?>(n))).ToArray();
+        var listings = await FastQuery.ListAsync(ctx, $"""
+            SELECT tl.tag_id, tl.build_id, tl.create_event, p.name
             FROM tag_listing tl
             JOIN build b ON b.id = tl.build_id
             JOIN package p ON p.id = b.pkg_id
-            JOIN users ou ON ou.id = b.owner
-            LEFT JOIN users pu ON pu.id = b.promoter
-            JOIN volume v ON v.id = b.volume_id
-            JOIN events ev ON ev.id = b.create_event
+            {(o.Owner is not null ? "JOIN users ou ON ou.id = b.owner" : "")}
             WHERE {string.Join(" AND ", where)}
             ORDER BY tl.create_event DESC, b.id DESC
-            """, p).ConfigureAwait(false);
-        var byTag = rows.ToLookup(r => r.Tag_Id);
-        var names = (await ctx.QueryAsync<(int, string)>($"SELECT id, name FROM tag WHERE id IN {tagIn}", p).ConfigureAwait(false))
+            """, args, r => (TagId: r.Int(0), BuildId: r.Int(1), Event: r.Int(2), Package: r.String(3))).ConfigureAwait(false);
+        var byTag = listings.ToLookup(r => r.TagId);
+        var names = (await FastQuery.ListAsync(ctx, $"SELECT id, name FROM tag WHERE id IN {tagIn}", args, r => (r.Int(0), r.String(1))).ConfigureAwait(false))
             .ToDictionary(t => t.Item1, t => t.Item2);
 
         var limit = o.Latest switch
@@ -166,29 +161,77 @@ internal static class TaggedBuilds
             _ => ArgumentBinder.Truthy(o.Latest) ? 1 : 0,
         };
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        var result = new List<(TaggedBuildRow, string)>();
+        var selected = new List<(int TagId, int BuildId, int Event)>();
         foreach (var tagId in o.Inherit ? chain : [tag.Id])
         {
             foreach (var b in byTag[tagId])
             {
-                if (!packages.TryGetValue(b.Package_Name, out var blocked) || blocked)
+                if (!packages.TryGetValue(b.Package, out var blocked) || blocked)
                 {
                     continue;
                 }
                 if (limit > 0)
                 {
-                    var count = seen.GetValueOrDefault(b.Package_Name);
+                    var count = seen.GetValueOrDefault(b.Package);
                     if (count >= limit)
                     {
                         continue;
                     }
-                    seen[b.Package_Name] = count + 1;
+                    seen[b.Package] = count + 1;
                 }
-                result.Add((b, names[tagId]));
+                selected.Add((tagId, b.BuildId, b.Event));
+            }
+        }
+        var result = new List<(TaggedBuildRow, string)>(selected.Count);
+        if (selected.Count == 0)
+        {
+            return result;
+        }
+        var ids = selected.Select(x => x.BuildId).Distinct().ToArray();
+        var builds = (ctx.Engine == DatabaseEngine.Sqlite
+            ? await FastQuery.ListAsync(ctx, BuildsByJsonIdsSql, [("ids", "[" + string.Join(",", ids.Select(i => i.ToString(CultureInfo.InvariantCulture))) + "]")], BuildQueries.Map).ConfigureAwait(false)
+            : await FastQuery.ListAsync(ctx, BuildsByArraySql, [("ids", ids)], BuildQueries.Map).ConfigureAwait(false))
+            .ToDictionary(b => b.Id);
+        foreach (var (tagId, buildId, ev) in selected)
+        {
+            if (builds.TryGetValue(buildId, out var b))
+            {
+                result.Add((Tagged(b, tagId, ev), names[tagId]));
             }
         }
         return result;
     }
+
+    private const string BuildsByJsonIdsSql = BuildQueries.SelectFrom + " WHERE b.id IN (SELECT value FROM json_each(@ids))";
+
+    private const string BuildsByArraySql = BuildQueries.SelectFrom + " WHERE b.id = ANY(@ids)";
+
+    private static TaggedBuildRow Tagged(BuildRow b, int tagId, int createEvent) => new()
+    {
+        Id = b.Id,
+        Package_Id = b.Package_Id,
+        Package_Name = b.Package_Name,
+        Version = b.Version,
+        Release = b.Release,
+        Epoch = b.Epoch,
+        Draft = b.Draft,
+        State = b.State,
+        Task_Id = b.Task_Id,
+        Owner_Id = b.Owner_Id,
+        Owner_Name = b.Owner_Name,
+        Promoter_Id = b.Promoter_Id,
+        Promoter_Name = b.Promoter_Name,
+        Volume_Id = b.Volume_Id,
+        Volume_Name = b.Volume_Name,
+        Creation_Event_Id = b.Creation_Event_Id,
+        Creation_Ts = b.Creation_Ts,
+        Start_Ts = b.Start_Ts,
+        Completion_Ts = b.Completion_Ts,
+        Promotion_Ts = b.Promotion_Ts,
+        Extra = b.Extra,
+        Tag_Id = tagId,
+        Create_Event = createEvent,
+    };
 
     /// <summary>The listTagged row (wire capture 06): no <c>*_ts</c> fields; <c>extra</c> only on request.</summary>
     public static Dictionary<string, object?> ToStruct(TaggedBuildRow b, string tagName, bool extra, string? type)
