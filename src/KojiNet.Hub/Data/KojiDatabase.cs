@@ -38,7 +38,6 @@ public sealed class KojiDatabase : IAsyncDisposable
         {
             DataSource = full,
             Mode = SqliteOpenMode.ReadWriteCreate,
-            ForeignKeys = true,
             DefaultTimeout = 30,
         }.ToString();
         using (var connection = new SqliteConnection(cs))
@@ -99,10 +98,16 @@ public sealed class KojiDatabase : IAsyncDisposable
         }
         var connection = new SqliteConnection(_sqliteConnectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var pragma = connection.CreateCommand();
-        // journal_mode is stored in the file (set once in ForSqlite); these two are per connection.
-        pragma.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;";
-        await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        // Settings are per native connection and survive pooling. Setting a pragma invalidates the
+        // connection's prepared statements, so set them only on a connection that lacks them.
+        await using var check = connection.CreateCommand();
+        check.CommandText = "PRAGMA foreign_keys";
+        if (Convert.ToInt64(await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            await using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA foreign_keys = 1; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;";
+            await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
         return connection;
     }
 
