@@ -58,7 +58,7 @@ internal static class TaggedApi
         IEnumerable<(TaggedBuildRow Build, string TagName)> selected = rows;
         if (prefix is not null)
         {
-            selected = selected.Where(r => r.Build.Package_Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
+            selected = selected.Where(r => r.Build.Build.Package_Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
         }
         return selected.Select(r => TaggedBuilds.ToStruct(r.Build, r.TagName, extra, type)).ToList();
     }
@@ -109,7 +109,7 @@ internal static class TaggedApi
             _ => throw KojiErrors.Parameter($"Invalid arch: {UserQueries.Repr(arch)}"),
         };
         var rpms = new List<object?>();
-        var ids = builds.Select(b => b.Build.Id).Distinct().ToList();
+        var ids = builds.Select(b => b.Build.Build.Id).Distinct().ToList();
         var byBuild = new Dictionary<int, List<TaggedRpmRow>>();
         for (var start = 0; start < ids.Count; start += 500)
         {
@@ -155,7 +155,7 @@ internal static class TaggedApi
         }
         foreach (var (b, _) in builds)
         {
-            foreach (var r in byBuild.GetValueOrDefault(b.Id) ?? [])
+            foreach (var r in byBuild.GetValueOrDefault(b.Build.Id) ?? [])
             {
                 var d = new Dictionary<string, object?>(StringComparer.Ordinal)
                 {

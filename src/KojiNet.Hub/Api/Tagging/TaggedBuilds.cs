@@ -8,54 +8,7 @@ using KojiNet.Hub.Data;
 namespace KojiNet.Hub.Api.Tagging;
 
 /// <summary>A tagged build: the build row plus the tag it was found in and the tagging event.</summary>
-internal sealed class TaggedBuildRow
-{
-    public int Id { get; init; }
-
-    public int Package_Id { get; init; }
-
-    public string Package_Name { get; init; } = "";
-
-    public string Version { get; init; } = "";
-
-    public string Release { get; init; } = "";
-
-    public int? Epoch { get; init; }
-
-    public bool Draft { get; init; }
-
-    public int State { get; init; }
-
-    public int? Task_Id { get; init; }
-
-    public int Owner_Id { get; init; }
-
-    public string Owner_Name { get; init; } = "";
-
-    public int? Promoter_Id { get; init; }
-
-    public string? Promoter_Name { get; init; }
-
-    public int Volume_Id { get; init; }
-
-    public string Volume_Name { get; init; } = "";
-
-    public int Creation_Event_Id { get; init; }
-
-    public double Creation_Ts { get; init; }
-
-    public double? Start_Ts { get; init; }
-
-    public double? Completion_Ts { get; init; }
-
-    public double? Promotion_Ts { get; init; }
-
-    public string? Extra { get; init; }
-
-    public int Tag_Id { get; init; }
-
-    public int Create_Event { get; init; }
-}
+internal sealed record TaggedBuildRow(BuildRow Build, int TagId, int CreateEvent);
 
 internal sealed class TagPackageEntry
 {
@@ -196,7 +149,7 @@ internal static class TaggedBuilds
         {
             if (builds.TryGetValue(buildId, out var b))
             {
-                result.Add((Tagged(b, tagId, ev), names[tagId]));
+                result.Add((new TaggedBuildRow(b, tagId, ev), names[tagId]));
             }
         }
         return result;
@@ -206,41 +159,15 @@ internal static class TaggedBuilds
 
     private const string BuildsByArraySql = BuildQueries.SelectFrom + " WHERE b.id = ANY(@ids)";
 
-    private static TaggedBuildRow Tagged(BuildRow b, int tagId, int createEvent) => new()
-    {
-        Id = b.Id,
-        Package_Id = b.Package_Id,
-        Package_Name = b.Package_Name,
-        Version = b.Version,
-        Release = b.Release,
-        Epoch = b.Epoch,
-        Draft = b.Draft,
-        State = b.State,
-        Task_Id = b.Task_Id,
-        Owner_Id = b.Owner_Id,
-        Owner_Name = b.Owner_Name,
-        Promoter_Id = b.Promoter_Id,
-        Promoter_Name = b.Promoter_Name,
-        Volume_Id = b.Volume_Id,
-        Volume_Name = b.Volume_Name,
-        Creation_Event_Id = b.Creation_Event_Id,
-        Creation_Ts = b.Creation_Ts,
-        Start_Ts = b.Start_Ts,
-        Completion_Ts = b.Completion_Ts,
-        Promotion_Ts = b.Promotion_Ts,
-        Extra = b.Extra,
-        Tag_Id = tagId,
-        Create_Event = createEvent,
-    };
-
     /// <summary>The listTagged row (wire capture 06): no <c>*_ts</c> fields; <c>extra</c> only on request.</summary>
-    public static Dictionary<string, object?> ToStruct(TaggedBuildRow b, string tagName, bool extra, string? type)
+    public static Dictionary<string, object?> ToStruct(TaggedBuildRow tagged, string tagName, bool extra, string? type)
     {
+        var b = tagged.Build;
         var d = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             ["build_id"] = b.Id,
             ["completion_time"] = KojiTime.Format(b.Completion_Ts),
-            ["create_event"] = b.Create_Event,
+            ["create_event"] = tagged.CreateEvent,
             ["creation_event_id"] = b.Creation_Event_Id,
             ["creation_time"] = KojiTime.Format(b.Creation_Ts),
             ["draft"] = b.Draft,
@@ -258,7 +185,7 @@ internal static class TaggedBuilds
             ["release"] = b.Release,
             ["start_time"] = KojiTime.Format(b.Start_Ts),
             ["state"] = b.State,
-            ["tag_id"] = b.Tag_Id,
+            ["tag_id"] = tagged.TagId,
             ["tag_name"] = tagName,
             ["task_id"] = b.Task_Id,
             ["version"] = b.Version,
