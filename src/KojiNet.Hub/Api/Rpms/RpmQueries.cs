@@ -42,6 +42,9 @@ internal sealed class RpmRow
 
     public string? Extra { get; init; }
 
+    /// <summary>A signature key of the rpm, where a query joins <c>rpmsigs</c> (listTaggedRPMS with <c>rpmsigs</c>).</summary>
+    public string? Sigkey { get; init; }
+
     public string Nvra => $"{Name}-{Version}-{Release}.{Arch}";
 }
 

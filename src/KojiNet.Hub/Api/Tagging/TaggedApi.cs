@@ -2,43 +2,11 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Dapper;
 using KojiNet.Hub.Api.Builds;
+using KojiNet.Hub.Api.Rpms;
 using KojiNet.Hub.Api.Tags;
 using KojiNet.Hub.Api.Users;
 
 namespace KojiNet.Hub.Api.Tagging;
-
-internal sealed class TaggedRpmRow
-{
-    public int Id { get; init; }
-
-    public string Name { get; init; } = "";
-
-    public string Version { get; init; } = "";
-
-    public string Release { get; init; } = "";
-
-    public int? Epoch { get; init; }
-
-    public string Arch { get; init; } = "";
-
-    public bool? Draft { get; init; }
-
-    public string Payloadhash { get; init; } = "";
-
-    public long Size { get; init; }
-
-    public long Buildtime { get; init; }
-
-    public int? Buildroot_Id { get; init; }
-
-    public int Build_Id { get; init; }
-
-    public bool Metadata_Only { get; init; }
-
-    public string? Extra { get; init; }
-
-    public string? Sigkey { get; init; }
-}
 
 /// <summary>listTagged, getLatestBuilds, listTaggedRPMS, getLatestRPMS, tagBuildBypass, untagBuildBypass.</summary>
 internal static class TaggedApi
@@ -110,7 +78,7 @@ internal static class TaggedApi
         };
         var rpms = new List<object?>();
         var ids = builds.Select(b => b.Build.Build.Id).Distinct().ToList();
-        var byBuild = new Dictionary<int, List<TaggedRpmRow>>();
+        var byBuild = new Dictionary<int, List<RpmRow>>();
         for (var start = 0; start < ids.Count; start += 500)
         {
             var chunk = ids.Skip(start).Take(500).ToList();
@@ -135,20 +103,19 @@ internal static class TaggedApi
                     archSql = " AND 1 = 0";
                 }
             }
-            var rows = await ctx.QueryAsync<TaggedRpmRow>($"""
-                SELECT r.id AS Id, r.name AS Name, r.version AS Version, r.release AS Release, r.epoch AS Epoch, r.arch AS Arch,
-                       r.draft AS Draft, r.payloadhash AS Payloadhash, r.size AS Size, r.buildtime AS Buildtime,
-                       r.buildroot_id AS Buildroot_Id, r.build_id AS Build_Id, r.metadata_only AS Metadata_Only, r.extra AS Extra
-                       {(rpmsigs ? ", s.sigkey AS Sigkey" : "")}
-                FROM rpminfo r {(rpmsigs ? "LEFT JOIN rpmsigs s ON s.rpm_id = r.id" : "")}
-                WHERE r.build_id IN ({string.Join(", ", names)}){archSql}
-                ORDER BY r.id{(rpmsigs ? ", s.sigkey" : "")}
+            var rows = await ctx.QueryAsync<RpmRow>($"""
+                SELECT q.*{(rpmsigs ? ", s.sigkey AS Sigkey" : "")}
+                FROM ({RpmQueries.SelectFrom} WHERE r.build_id IN ({string.Join(", ", names)}){archSql}) q
+                {(rpmsigs ? "LEFT JOIN rpmsigs s ON s.rpm_id = q.Id" : "")}
+                ORDER BY q.Id{(rpmsigs ? ", s.sigkey" : "")}
                 """, p).ConfigureAwait(false);
             foreach (var r in rows)
             {
-                if (!byBuild.TryGetValue(r.Build_Id, out var list))
+                // Tagged builds are internal, so their rpms always have a build.
+                var buildId = r.Build_Id!.Value;
+                if (!byBuild.TryGetValue(buildId, out var list))
                 {
-                    byBuild[r.Build_Id] = list = [];
+                    byBuild[buildId] = list = [];
                 }
                 list.Add(r);
             }
