@@ -174,7 +174,7 @@ internal static class TaggedBuilds
             ["epoch"] = b.Epoch,
             ["id"] = b.Id,
             ["name"] = b.Package_Name,
-            ["nvr"] = $"{b.Package_Name}-{b.Version}-{b.Release}",
+            ["nvr"] = b.Nvr,
             ["owner_id"] = b.Owner_Id,
             ["owner_name"] = b.Owner_Name,
             ["package_id"] = b.Package_Id,

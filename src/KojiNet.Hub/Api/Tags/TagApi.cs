@@ -23,24 +23,9 @@ internal static class TagApi
     public static async Task<int?> GetTagId(CallContext ctx, object? info, bool strict = false, bool create = false) =>
         (await Lookup.NameAsync(ctx, "tag", info, strict, create).ConfigureAwait(false))?.Id;
 
-    private sealed class ListTagRow
+    /// <summary>A listTags row: the tag plus, when listing by package, its package-list entry.</summary>
+    private sealed class ListTagRow : TagRow
     {
-        public int Id { get; init; }
-
-        public string Name { get; init; } = "";
-
-        public string? Arches { get; init; }
-
-        public int? Perm_Id { get; init; }
-
-        public string? Perm { get; init; }
-
-        public bool Locked { get; init; }
-
-        public bool Maven_Support { get; init; }
-
-        public bool Maven_Include_All { get; init; }
-
         public int? Owner_Id { get; init; }
 
         public string? Owner_Name { get; init; }

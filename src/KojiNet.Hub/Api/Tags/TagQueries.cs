@@ -5,7 +5,7 @@ using KojiNet.Hub.Api.Users;
 namespace KojiNet.Hub.Api.Tags;
 
 /// <summary>A tag with its configuration at some event (the active <c>tag_config</c> row).</summary>
-internal sealed class TagRow
+internal class TagRow
 {
     public int Id { get; init; }
 
