@@ -26,7 +26,9 @@ public static class HubHost
         {
             await SchemaMigrator.MigrateAsync(hub.Database).ConfigureAwait(false);
         }
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // hub.conf is the configuration; appsettings files are not watched for changes (a watcher
+        // on the working directory wakes the hub for every file written there).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(hub);
         var server = hub.Config.Server;

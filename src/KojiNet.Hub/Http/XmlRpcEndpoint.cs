@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
 using KojiNet.Hub.Api;
 using KojiNet.Hub.Auth;
@@ -64,7 +64,7 @@ internal sealed class XmlRpcEndpoint(HubServices hub)
             result = null;
         }
 
-        var buffer = new ArrayBufferWriter<byte>(4096);
+        using var buffer = new PooledBufferWriter();
         if (fault is not null)
         {
             XmlRpcWriter.WriteFault(buffer, fault.FaultCode, fault.FaultString);
@@ -85,8 +85,10 @@ internal sealed class XmlRpcEndpoint(HubServices hub)
         http.Response.StatusCode = StatusCodes.Status200OK;
         http.Response.ContentType = "text/xml";
         http.Response.ContentLength = buffer.WrittenCount;
-        await http.Response.Body.WriteAsync(buffer.WrittenMemory, http.RequestAborted).ConfigureAwait(false);
+        await buffer.CopyToAsync(http.Response.BodyWriter, http.RequestAborted).ConfigureAwait(false);
     }
+
+    private static readonly IReadOnlyDictionary<string, string> NoComponents = new Dictionary<string, string>(StringComparer.Ordinal);
 
     private RequestInfo BuildRequestInfo(HttpContext http)
     {
@@ -127,7 +129,7 @@ internal sealed class XmlRpcEndpoint(HubServices hub)
                 ClientVerifyError = proxied ? null : verify ?? "NONE",
             };
         }
-        var cert = http.Connection.ClientCertificate;
+        var identity = http.Connection.ClientCertificate is { } cert ? ClientCertificates.Identity(cert) : null;
         return new RequestInfo
         {
             RemoteAddress = remote,
@@ -135,8 +137,8 @@ internal sealed class XmlRpcEndpoint(HubServices hub)
             SessionKey = key,
             CallNum = callnum,
             BadQuerySession = badQuery,
-            ClientDn = cert is null ? null : ClientCertificates.Rfc4514(cert),
-            ClientDnComponents = cert is null ? new Dictionary<string, string>(StringComparer.Ordinal) : ClientCertificates.Components(cert),
+            ClientDn = identity?.Dn,
+            ClientDnComponents = identity?.Components ?? NoComponents,
         };
     }
 }
@@ -144,6 +146,17 @@ internal sealed class XmlRpcEndpoint(HubServices hub)
 /// <summary>Reading identities out of verified client certificates.</summary>
 internal static class ClientCertificates
 {
+    // A TLS connection keeps its certificate object for its lifetime; every request on a
+    // keep-alive connection would otherwise parse the same subject again.
+    private static readonly ConditionalWeakTable<X509Certificate2, CertificateIdentity> Identities = [];
+
+    /// <summary>A verified certificate's subject DN and components.</summary>
+    public sealed record CertificateIdentity(string Dn, IReadOnlyDictionary<string, string> Components);
+
+    /// <summary>The subject of <paramref name="cert"/>, parsed once per certificate object.</summary>
+    public static CertificateIdentity Identity(X509Certificate2 cert) =>
+        Identities.GetValue(cert, c => new CertificateIdentity(Rfc4514(c), Components(c)));
+
     /// <summary>The subject DN in RFC 4514 order and form (<c>CN=x,OU=y,O=z</c>), as mod_ssl's <c>SSL_CLIENT_S_DN</c>.</summary>
     public static string Rfc4514(X509Certificate2 cert) =>
         string.Join(',', cert.SubjectName.EnumerateRelativeDistinguishedNames().Reverse()
