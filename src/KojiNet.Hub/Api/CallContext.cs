@@ -30,16 +30,40 @@ internal sealed class CallContext(HubServices hub, RequestInfo request, bool wri
         {
             return _transaction;
         }
+        var connection = await OpenAsync().ConfigureAwait(false);
+        _transaction = await Hub.Database.BeginAsync(connection, write, cancellationToken).ConfigureAwait(false);
+        return _transaction;
+    }
+
+    /// <summary>
+    /// The call's connection and its transaction, if it needs one. A read-only call on PostgreSQL
+    /// runs its statements without one: at READ COMMITTED every statement sees the latest committed
+    /// data either way, and BEGIN and COMMIT would cost a round trip and server work per call.
+    /// SQLite keeps its transaction (one consistent snapshot per call, and cheap).
+    /// </summary>
+    public async ValueTask<(DbConnection Connection, DbTransaction? Transaction)> GetConnectionAsync()
+    {
+        if (_transaction is null && (write || Engine != DatabaseEngine.PostgreSql))
+        {
+            await GetTransactionAsync().ConfigureAwait(false);
+        }
+        return (_connection ?? await OpenAsync().ConfigureAwait(false), _transaction);
+    }
+
+    private async ValueTask<DbConnection> OpenAsync()
+    {
+        if (_connection is not null)
+        {
+            return _connection;
+        }
         try
         {
-            _connection = await Hub.Database.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return _connection = await Hub.Database.OpenAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (DbException)
         {
             throw KojiErrors.Offline("database outage");
         }
-        _transaction = await Hub.Database.BeginAsync(_connection, write, cancellationToken).ConfigureAwait(false);
-        return _transaction;
     }
 
     /// <summary>Commits the transaction if one was opened.</summary>
@@ -64,11 +88,7 @@ internal sealed class CallContext(HubServices hub, RequestInfo request, bool wri
         }
     }
 
-    private async ValueTask<(DbConnection, DbTransaction)> DbAsync()
-    {
-        var tx = await GetTransactionAsync().ConfigureAwait(false);
-        return (_connection!, tx);
-    }
+    private ValueTask<(DbConnection Connection, DbTransaction? Transaction)> DbAsync() => GetConnectionAsync();
 
     /// <summary>What the HTTP layer knows about the request: address, certificate, session headers.</summary>
     public RequestInfo Request { get; } = request;

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using KojiNet.Hub.Configuration;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -89,6 +90,10 @@ public sealed class KojiDatabase : IAsyncDisposable
         return await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
     }
 
+    // Native SQLite connections (they outlive the pooled SqliteConnection objects) whose
+    // per-connection settings are made.
+    private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> ConfiguredSqlite = [];
+
     /// <summary>Opens a connection.</summary>
     public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
@@ -97,16 +102,24 @@ public sealed class KojiDatabase : IAsyncDisposable
             return await _postgres.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         }
         var connection = new SqliteConnection(_sqliteConnectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        connection.Open();
+        var handle = connection.Handle!;
         // Settings are per native connection and survive pooling. Setting a pragma invalidates the
-        // connection's prepared statements, so set them only on a connection that lacks them.
-        await using var check = connection.CreateCommand();
-        check.CommandText = "PRAGMA foreign_keys";
-        if (Convert.ToInt64(await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        // connection's prepared statements, so they are set once, when the pool first opens it.
+        if (!ConfiguredSqlite.TryGetValue(handle, out _))
         {
-            await using var pragma = connection.CreateCommand();
+            using var pragma = connection.CreateCommand();
             pragma.CommandText = "PRAGMA foreign_keys = 1; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;";
-            await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            pragma.ExecuteNonQuery();
+            ConfiguredSqlite.AddOrUpdate(handle, handle);
+        }
+        if (SQLitePCL.raw.sqlite3_get_autocommit(handle) == 0)
+        {
+            // A transaction left open by an earlier user of this pooled connection would make every
+            // later BEGIN fail ("cannot start a transaction within a transaction"): end it.
+            using var rollback = connection.CreateCommand();
+            rollback.CommandText = "ROLLBACK;";
+            rollback.ExecuteNonQuery();
         }
         return connection;
     }

@@ -46,13 +46,12 @@ internal static class FastQuery
     /// <summary>Runs <paramref name="sql"/> (parameters named <c>@name</c>) and maps every row.</summary>
     public static async Task<List<T>> ListAsync<T>(CallContext ctx, string sql, (string Name, object? Value)[] args, Func<FastRow, T> map)
     {
-        var tx = await ctx.GetTransactionAsync().ConfigureAwait(false);
-        if (tx.Connection is SqliteConnection { Handle: { } db })
+        var (connection, tx) = await ctx.GetConnectionAsync().ConfigureAwait(false);
+        if (connection is SqliteConnection { Handle: { } db })
         {
             return Sqlite(db, sql, args, map);
         }
-        var connection = (NpgsqlConnection)tx.Connection!;
-        await using var cmd = new NpgsqlCommand(sql, connection, (NpgsqlTransaction)tx);
+        await using var cmd = new NpgsqlCommand(sql, (NpgsqlConnection)connection, (NpgsqlTransaction?)tx);
         foreach (var (name, value) in args)
         {
             cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
