@@ -57,12 +57,24 @@ internal static class SessionManager
         public int Status { get; init; }
 
         public int UserType { get; init; }
+
+        /// <summary>The user's exclusive session, if any (validation only).</summary>
+        public int? Exclusive_Id { get; init; }
     }
 
     private const string SessionSelect = """
         SELECT s.id, s.user_id, s.expired, s.master, s.key, s.authtype, s.hostip, s.callnum,
                s.start_time, s.update_time, s.renew_time, s.exclusive, u.name, u.status, u.usertype
         FROM sessions s JOIN users u ON u.id = s.user_id
+        """;
+
+    // Validation reads the session, its user and the user's exclusive session in one statement.
+    private const string ValidateSql = """
+        SELECT s.id, s.user_id, s.expired, s.master, s.key, s.authtype, s.hostip, s.callnum,
+               s.start_time, s.update_time, s.renew_time, s.exclusive, u.name, u.status, u.usertype,
+               (SELECT x.id FROM sessions x WHERE x.user_id = s.user_id AND x.exclusive IS NOT NULL AND x.closed = FALSE) AS exclusive_id
+        FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.id = @id AND s.key = @key AND s.hostip = @hostip AND s.closed = FALSE
         """;
 
     /// <summary>The address stored with a session: the client's, or <c>-</c> when CheckClientIP is off.</summary>
@@ -89,8 +101,7 @@ internal static class SessionManager
             throw KojiErrors.Auth("Invalid session or bad credentials");
         }
         var row = await ctx.QuerySingleOrDefaultAsync<SessionRow>(
-            SessionSelect + " WHERE s.id = @id AND s.key = @key AND s.hostip = @hostip AND s.closed = FALSE",
-            new { id = sessionId, key = req.SessionKey, hostip = HostIp(ctx) }).ConfigureAwait(false)
+            ValidateSql, new { id = sessionId, key = req.SessionKey, hostip = HostIp(ctx) }).ConfigureAwait(false)
             ?? throw KojiErrors.Auth("Invalid session or bad credentials");
 
         var now = ctx.Hub.Now();
@@ -139,9 +150,7 @@ internal static class SessionManager
         }
 
         var top = row.Master ?? row.Id;
-        var exclusiveId = await ctx.ScalarAsync<int?>(
-            "SELECT id FROM sessions WHERE user_id = @uid AND exclusive IS NOT NULL AND closed = FALSE",
-            new { uid = row.User_Id }).ConfigureAwait(false);
+        var exclusiveId = row.Exclusive_Id;
         var isExclusive = exclusiveId == top;
         if (exclusiveId is not null && !isExclusive && !LockExempt.Contains(method))
         {
