@@ -54,7 +54,7 @@ public static class SchemaMigrator
         }
         foreach (var migration in Available.Where(m => m.Version > current))
         {
-            foreach (var statement in Statements(migration.Sql).Select(s => SqlDialect.Expand(s, database.Engine)))
+            foreach (var statement in Statements(migration.Sql, database.Engine).Select(s => SqlDialect.Expand(s, database.Engine)))
             {
                 try
                 {
@@ -93,19 +93,41 @@ public static class SchemaMigrator
     private static async Task<int> CurrentVersionAsync(DbConnection connection, DbTransaction? tx, CancellationToken cancellationToken) =>
         await connection.ExecuteScalarAsync<int?>(new CommandDefinition("SELECT MAX(version) FROM schema_migrations", transaction: tx, cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0;
 
-    private static IEnumerable<string> Statements(string sql)
+    /// <summary>
+    /// The statements of a migration for an engine: separated by lines holding only <c>;</c>,
+    /// comment lines dropped. A comment line <c>-- engine: sqlite</c>, <c>-- engine: postgresql</c>
+    /// or <c>-- engine: all</c> between statements says which engine the statements after it are
+    /// for (all, until the first such line).
+    /// </summary>
+    internal static IEnumerable<string> Statements(string sql, DatabaseEngine engine)
     {
         var current = new List<string>();
+        var applies = true;
         foreach (var line in sql.Split('\n'))
         {
-            if (line.Trim() == ";")
+            var trimmed = line.Trim();
+            if (trimmed == ";")
             {
                 var statement = string.Join('\n', current).Trim();
-                if (statement.Length > 0)
+                if (statement.Length > 0 && applies)
                 {
                     yield return statement;
                 }
                 current.Clear();
+            }
+            else if (trimmed.StartsWith("-- engine:", StringComparison.Ordinal))
+            {
+                if (string.Join('\n', current).Trim().Length > 0)
+                {
+                    throw new InvalidOperationException($"schema migration: '{trimmed}' inside a statement");
+                }
+                applies = trimmed["-- engine:".Length..].Trim() switch
+                {
+                    "all" => true,
+                    "sqlite" => engine == DatabaseEngine.Sqlite,
+                    "postgresql" => engine == DatabaseEngine.PostgreSql,
+                    var other => throw new InvalidOperationException($"schema migration: unknown engine '{other}'"),
+                };
             }
             else if (!line.TrimStart().StartsWith("--", StringComparison.Ordinal))
             {
@@ -113,7 +135,7 @@ public static class SchemaMigrator
             }
         }
         var last = string.Join('\n', current).Trim();
-        if (last.Length > 0)
+        if (last.Length > 0 && applies)
         {
             yield return last;
         }
