@@ -20,6 +20,9 @@ internal sealed class CallContext(HubServices hub, RequestInfo request, bool wri
 
     public HubServices Hub { get; } = hub;
 
+    /// <summary>Whether the call may write (its transaction is a writing one); false for read-only calls.</summary>
+    public bool WriteCall => write;
+
     /// <summary>Whether the transaction was opened (so there is something to commit).</summary>
     public bool HasTransaction => _transaction is not null;
 

@@ -57,7 +57,27 @@ internal sealed class BuildRow
 
     public string? Cg_Name { get; init; }
 
-    public string Nvr => $"{Package_Name}-{Version}-{Release}";
+    private string? _nvr;
+    private string? _creationTime;
+    private string? _startTime;
+    private string? _completionTime;
+    private string? _promotionTime;
+
+    // A row is never changed once read, so its derived strings are made once (cached rows are
+    // returned by many calls).
+    public string Nvr => _nvr ??= $"{Package_Name}-{Version}-{Release}";
+
+    /// <summary><see cref="Creation_Ts"/> as Koji's time string.</summary>
+    public string CreationTime => _creationTime ??= KojiTime.Format(Creation_Ts)!;
+
+    /// <summary><see cref="Start_Ts"/> as Koji's time string, or null.</summary>
+    public string? StartTime => Start_Ts is null ? null : _startTime ??= KojiTime.Format(Start_Ts);
+
+    /// <summary><see cref="Completion_Ts"/> as Koji's time string, or null.</summary>
+    public string? CompletionTime => Completion_Ts is null ? null : _completionTime ??= KojiTime.Format(Completion_Ts);
+
+    /// <summary><see cref="Promotion_Ts"/> as Koji's time string, or null.</summary>
+    public string? PromotionTime => Promotion_Ts is null ? null : _promotionTime ??= KojiTime.Format(Promotion_Ts);
 }
 
 /// <summary>Koji's build states (model.md §1).</summary>
@@ -84,14 +104,20 @@ internal static class BuildStates
 internal static class BuildQueries
 {
     /// <summary>The select list and joins every build query starts from (alias <c>b</c> for build, <c>p</c> for package).</summary>
-    public const string SelectFrom = """
-        SELECT b.id AS Id, b.pkg_id AS Package_Id, p.name AS Package_Name, b.version AS Version, b.release AS Release,
+    public const string SelectFrom = "SELECT " + Columns + " FROM build b " + Joins;
+
+    /// <summary>The columns <see cref="Map(FastRow)"/> reads, in order.</summary>
+    public const string Columns = """
+        b.id AS Id, b.pkg_id AS Package_Id, p.name AS Package_Name, b.version AS Version, b.release AS Release,
                b.epoch AS Epoch, b.draft AS Draft, b.state AS State, b.task_id AS Task_Id, b.owner AS Owner_Id,
                ou.name AS Owner_Name, b.promoter AS Promoter_Id, pu.name AS Promoter_Name, b.volume_id AS Volume_Id,
                v.name AS Volume_Name, b.create_event AS Creation_Event_Id, ev.time AS Creation_Ts,
                b.start_time AS Start_Ts, b.completion_time AS Completion_Ts, b.promotion_time AS Promotion_Ts,
                b.source AS Source, b.extra AS Extra, b.cg_id AS Cg_Id, cg.name AS Cg_Name
-        FROM build b
+        """;
+
+    /// <summary>The joins <see cref="Columns"/> needs after <c>FROM build b</c>.</summary>
+    public const string Joins = """
         JOIN package p ON p.id = b.pkg_id
         JOIN users ou ON ou.id = b.owner
         LEFT JOIN users pu ON pu.id = b.promoter
@@ -115,11 +141,17 @@ internal static class BuildQueries
         FastQuery.FirstOrDefaultAsync(ctx, ByNvrSql, [("name", name), ("version", version), ("release", release)], Map);
 
     /// <summary>A <see cref="BuildRow"/> from the columns of <see cref="SelectFrom"/>, by position.</summary>
-    public static BuildRow Map(FastRow r) => new()
+    public static BuildRow Map(FastRow r) => Map(r, null);
+
+    /// <summary>
+    /// Like <see cref="Map(FastRow)"/>; names repeated from row to row (package, owner, volume)
+    /// are taken from <paramref name="names"/> when given, so rows kept in memory share them.
+    /// </summary>
+    public static BuildRow Map(FastRow r, Dictionary<string, string>? names) => new()
     {
         Id = r.Int(0),
         Package_Id = r.Int(1),
-        Package_Name = r.String(2),
+        Package_Name = Shared(names, r.String(2)),
         Version = r.String(3),
         Release = r.String(4),
         Epoch = r.IntOrNull(5),
@@ -127,11 +159,11 @@ internal static class BuildQueries
         State = r.Int(7),
         Task_Id = r.IntOrNull(8),
         Owner_Id = r.Int(9),
-        Owner_Name = r.String(10),
+        Owner_Name = Shared(names, r.String(10)),
         Promoter_Id = r.IntOrNull(11),
-        Promoter_Name = r.StringOrNull(12),
+        Promoter_Name = r.StringOrNull(12) is { } promoter ? Shared(names, promoter) : null,
         Volume_Id = r.Int(13),
-        Volume_Name = r.String(14),
+        Volume_Name = Shared(names, r.String(14)),
         Creation_Event_Id = r.Int(15),
         Creation_Ts = r.Double(16),
         Start_Ts = r.DoubleOrNull(17),
@@ -142,6 +174,20 @@ internal static class BuildQueries
         Cg_Id = r.IntOrNull(22),
         Cg_Name = r.StringOrNull(23),
     };
+
+    private static string Shared(Dictionary<string, string>? names, string value)
+    {
+        if (names is null)
+        {
+            return value;
+        }
+        if (names.TryGetValue(value, out var shared))
+        {
+            return shared;
+        }
+        names[value] = value;
+        return value;
+    }
 
     /// <summary>
     /// Resolves a build-info argument: int id, NVR string (an <c>epoch:</c> prefix is ignored) or a
@@ -201,10 +247,10 @@ internal static class BuildQueries
         ["build_id"] = b.Id,
         ["cg_id"] = b.Cg_Id,
         ["cg_name"] = b.Cg_Name,
-        ["completion_time"] = KojiTime.Format(b.Completion_Ts),
+        ["completion_time"] = b.CompletionTime,
         ["completion_ts"] = b.Completion_Ts,
         ["creation_event_id"] = b.Creation_Event_Id,
-        ["creation_time"] = KojiTime.Format(b.Creation_Ts),
+        ["creation_time"] = b.CreationTime,
         ["creation_ts"] = b.Creation_Ts,
         ["draft"] = b.Draft,
         ["epoch"] = b.Epoch,
@@ -218,11 +264,11 @@ internal static class BuildQueries
         ["package_name"] = b.Package_Name,
         ["promoter_id"] = b.Promoter_Id,
         ["promoter_name"] = b.Promoter_Name,
-        ["promotion_time"] = KojiTime.Format(b.Promotion_Ts),
+        ["promotion_time"] = b.PromotionTime,
         ["promotion_ts"] = b.Promotion_Ts,
         ["release"] = b.Release,
         ["source"] = b.Source,
-        ["start_time"] = KojiTime.Format(b.Start_Ts),
+        ["start_time"] = b.StartTime,
         ["start_ts"] = b.Start_Ts,
         ["state"] = b.State,
         ["task_id"] = b.Task_Id,

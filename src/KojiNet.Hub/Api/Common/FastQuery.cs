@@ -22,6 +22,8 @@ internal readonly struct FastRow
 
     public int? IntOrNull(int i) => IsNull(i) ? null : Int(i);
 
+    public long Long(int i) => _stmt is not null ? raw.sqlite3_column_int64(_stmt, i) : _reader!.GetInt64(i);
+
     public double Double(int i) => _stmt is not null ? raw.sqlite3_column_double(_stmt, i) : _reader!.GetDouble(i);
 
     public double? DoubleOrNull(int i) => IsNull(i) ? null : Double(i);

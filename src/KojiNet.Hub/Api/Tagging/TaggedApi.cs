@@ -17,12 +17,26 @@ internal static class TaggedApi
         [Optional, DefaultParameterValue(null)] object? draft)
     {
         var ev = TagQueries.EventArg(@event);
-        var t = await TagQueries.FindAsync(ctx, tag, ev).ConfigureAwait(false);
-        if (t is null)
+        var options = new TaggedBuilds.Options(ev, inherit, latest, package, owner, type, DraftArg(draft));
+        IReadOnlyList<(TaggedBuildRow Build, string TagName)> rows;
+        if (TagCache.Serves(ctx, ev))
         {
-            return strict ? throw KojiErrors.Generic($"No such tagInfo: {UserQueries.Repr(tag)}") : new List<object?>();
+            var lookup = await TagCache.For(ctx.Hub).FindAsync(ctx, tag, withChain: true).ConfigureAwait(false);
+            if (lookup is null)
+            {
+                return strict ? throw KojiErrors.Generic($"No such tagInfo: {UserQueries.Repr(tag)}") : new List<object?>();
+            }
+            rows = await TaggedBuilds.ReadAsync(ctx, lookup, options).ConfigureAwait(false);
         }
-        var rows = await TaggedBuilds.ReadAsync(ctx, t, new TaggedBuilds.Options(ev, inherit, latest, package, owner, type, DraftArg(draft))).ConfigureAwait(false);
+        else
+        {
+            var t = await TagQueries.FindAsync(ctx, tag, ev).ConfigureAwait(false);
+            if (t is null)
+            {
+                return strict ? throw KojiErrors.Generic($"No such tagInfo: {UserQueries.Repr(tag)}") : new List<object?>();
+            }
+            rows = await TaggedBuilds.ReadAsync(ctx, t, options).ConfigureAwait(false);
+        }
         IEnumerable<(TaggedBuildRow Build, string TagName)> selected = rows;
         if (prefix is not null)
         {
@@ -33,14 +47,26 @@ internal static class TaggedApi
 
     private static bool? DraftArg(object? draft) => draft is null ? null : ArgumentBinder.Truthy(draft);
 
+    /// <summary>The tag through the cache (with its search path validated); GenericError <c>No such tagInfo</c> when missing.</summary>
+    private static async Task<TagLookup> FindCachedAsync(CallContext ctx, object? tag) =>
+        await TagCache.For(ctx.Hub).FindAsync(ctx, tag, withChain: true).ConfigureAwait(false)
+        ?? throw KojiErrors.Generic($"No such tagInfo: {UserQueries.Repr(tag)}");
+
     [KojiMethod("getLatestBuilds", ReadOnly = true)]
     internal static async Task<object?> GetLatestBuilds(CallContext ctx, object? tag, object? @event = null, string? package = null,
         string? type = null, bool? draft = null)
     {
         var ev = TagQueries.EventArg(@event);
-        var t = await TagQueries.GetAsync(ctx, tag, ev).ConfigureAwait(false);
-        var rows = await TaggedBuilds.ReadAsync(ctx, t, new TaggedBuilds.Options(ev, true, true, package, null, type, draft)).ConfigureAwait(false);
-        return rows.Select(r => TaggedBuilds.ToStruct(r.Build, r.TagName, false, type)).ToList();
+        var options = new TaggedBuilds.Options(ev, true, true, package, null, type, draft);
+        var rows = TagCache.Serves(ctx, ev)
+            ? await TaggedBuilds.ReadAsync(ctx, await FindCachedAsync(ctx, tag).ConfigureAwait(false), options).ConfigureAwait(false)
+            : await TaggedBuilds.ReadAsync(ctx, await TagQueries.GetAsync(ctx, tag, ev).ConfigureAwait(false), options).ConfigureAwait(false);
+        var result = new List<object?>(rows.Count);
+        foreach (var (build, tagName) in rows)
+        {
+            result.Add(TaggedBuilds.ToStruct(build, tagName, false, type));
+        }
+        return result;
     }
 
     [KojiMethod("listTaggedRPMS", ReadOnly = true)]
@@ -49,12 +75,20 @@ internal static class TaggedApi
         [Optional, DefaultParameterValue(true)] bool extra, [Optional, DefaultParameterValue(null)] object? draft)
     {
         var ev = TagQueries.EventArg(@event);
+        var options = new TaggedBuilds.Options(ev, inherit, latest, package, owner, type, DraftArg(draft));
+        if (TagCache.Serves(ctx, ev))
+        {
+            var lookup = await TagCache.For(ctx.Hub).FindAsync(ctx, tag, withChain: true).ConfigureAwait(false);
+            return lookup is null
+                ? strict ? throw KojiErrors.Generic($"No such tagInfo: {UserQueries.Repr(tag)}") : new List<object?> { new List<object?>(), new List<object?>() }
+                : await RpmsOfAsync(ctx, await TaggedBuilds.ReadAsync(ctx, lookup, options).ConfigureAwait(false), options, arch, rpmsigs, extra).ConfigureAwait(false);
+        }
         var t = await TagQueries.FindAsync(ctx, tag, ev).ConfigureAwait(false);
         if (t is null)
         {
             return strict ? throw KojiErrors.Generic($"No such tagInfo: {UserQueries.Repr(tag)}") : new List<object?> { new List<object?>(), new List<object?>() };
         }
-        return await RpmsOfAsync(ctx, t, new TaggedBuilds.Options(ev, inherit, latest, package, owner, type, DraftArg(draft)), arch, rpmsigs, extra).ConfigureAwait(false);
+        return await RpmsOfAsync(ctx, await TaggedBuilds.ReadAsync(ctx, t, options).ConfigureAwait(false), options, arch, rpmsigs, extra).ConfigureAwait(false);
     }
 
     [KojiMethod("getLatestRPMS", ReadOnly = true)]
@@ -62,13 +96,15 @@ internal static class TaggedApi
         bool rpmsigs = false, string? type = null, bool? draft = null)
     {
         var ev = TagQueries.EventArg(@event);
-        var t = await TagQueries.GetAsync(ctx, tag, ev).ConfigureAwait(false);
-        return await RpmsOfAsync(ctx, t, new TaggedBuilds.Options(ev, true, true, package, null, type, draft), arch, rpmsigs, extra: true).ConfigureAwait(false);
+        var options = new TaggedBuilds.Options(ev, true, true, package, null, type, draft);
+        var builds = TagCache.Serves(ctx, ev)
+            ? await TaggedBuilds.ReadAsync(ctx, await FindCachedAsync(ctx, tag).ConfigureAwait(false), options).ConfigureAwait(false)
+            : await TaggedBuilds.ReadAsync(ctx, await TagQueries.GetAsync(ctx, tag, ev).ConfigureAwait(false), options).ConfigureAwait(false);
+        return await RpmsOfAsync(ctx, builds, options, arch, rpmsigs, extra: true).ConfigureAwait(false);
     }
 
-    private static async Task<List<object?>> RpmsOfAsync(CallContext ctx, TagRow tag, TaggedBuilds.Options o, object? arch, bool rpmsigs, bool extra)
+    private static async Task<List<object?>> RpmsOfAsync(CallContext ctx, IReadOnlyList<(TaggedBuildRow Build, string TagName)> builds, TaggedBuilds.Options o, object? arch, bool rpmsigs, bool extra)
     {
-        var builds = await TaggedBuilds.ReadAsync(ctx, tag, o).ConfigureAwait(false);
         var arches = arch switch
         {
             null => null,

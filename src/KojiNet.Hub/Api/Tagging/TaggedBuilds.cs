@@ -31,6 +31,87 @@ internal static class TaggedBuilds
 
     public static async Task<IReadOnlyList<(TaggedBuildRow Build, string TagName)>> ReadAsync(CallContext ctx, TagRow tag, Options o)
     {
+        if (TagCache.Serves(ctx, o.Event) && o.Type is null
+            && await TagCache.For(ctx.Hub).FindAsync(ctx, tag.Id, withChain: true).ConfigureAwait(false) is { } lookup)
+        {
+            return await ReadAsync(ctx, lookup, o).ConfigureAwait(false);
+        }
+        return await ReadFromDatabaseAsync(ctx, tag, o).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <see cref="ReadAsync(CallContext, TagRow, Options)"/> for a tag found through the
+    /// <see cref="TagCache"/>: current data without a type filter is selected from the cached
+    /// listings (and the selection kept for the next call with the same options); anything else
+    /// is read from the database.
+    /// </summary>
+    public static async Task<IReadOnlyList<(TaggedBuildRow Build, string TagName)>> ReadAsync(CallContext ctx, TagLookup lookup, Options o)
+    {
+        if (!TagCache.Serves(ctx, o.Event) || o.Type is not null)
+        {
+            return await ReadFromDatabaseAsync(ctx, lookup.Config, o).ConfigureAwait(false);
+        }
+        var limit = Limit(o.Latest);
+        var key = (o.Inherit, limit, o.Package, o.Owner, o.Draft);
+        var chain = await lookup.ChainAsync().ConfigureAwait(false);
+        if (chain.Selections.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+        var cache = TagCache.For(ctx.Hub);
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var result = new List<(TaggedBuildRow, string)>();
+        foreach (var member in o.Inherit ? chain.Tags : [lookup.Tag])
+        {
+            if (await cache.ListingAsync(ctx, member).ConfigureAwait(false) is not { } listing)
+            {
+                // Too large to keep: this one goes to the database.
+                return await ReadFromDatabaseAsync(ctx, lookup.Config, o).ConfigureAwait(false);
+            }
+            foreach (var (b, createEvent) in listing)
+            {
+                if ((o.Package is not null && !string.Equals(b.Package_Name, o.Package, StringComparison.Ordinal))
+                    || (o.Owner is not null && !string.Equals(b.Owner_Name, o.Owner, StringComparison.Ordinal))
+                    || (o.Draft is { } draft && b.Draft != draft)
+                    || !chain.Packages.TryGetValue(b.Package_Name, out var blocked) || blocked)
+                {
+                    continue;
+                }
+                if (limit > 0)
+                {
+                    var count = seen.GetValueOrDefault(b.Package_Name);
+                    if (count >= limit)
+                    {
+                        continue;
+                    }
+                    seen[b.Package_Name] = count + 1;
+                }
+                result.Add((new TaggedBuildRow(b, member.Id, createEvent), member.Name));
+            }
+        }
+        if (chain.Selections.Count >= MaxSelectionsPerChain)
+        {
+            chain.Selections.Clear();
+        }
+        chain.Selections[key] = result;
+        return result;
+    }
+
+    // Selections kept per chain (calls with many different package or owner filters would
+    // otherwise keep one each).
+    private const int MaxSelectionsPerChain = 64;
+
+    private static int Limit(object? latest) => latest switch
+    {
+        null or false => 0,
+        true => 1,
+        int n => n,
+        long n => (int)n,
+        _ => ArgumentBinder.Truthy(latest) ? 1 : 0,
+    };
+
+    private static async Task<IReadOnlyList<(TaggedBuildRow Build, string TagName)>> ReadFromDatabaseAsync(CallContext ctx, TagRow tag, Options o)
+    {
         var path = await Inheritance.SearchPathAsync(ctx, tag.Id, o.Event).ConfigureAwait(false);
         var chain = new List<int>();
         foreach (var (id, _, _) in path)
@@ -105,14 +186,7 @@ internal static class TaggedBuilds
         var names = (await FastQuery.ListAsync(ctx, $"SELECT id, name FROM tag WHERE id IN {tagIn}", args, r => (r.Int(0), r.String(1))).ConfigureAwait(false))
             .ToDictionary(t => t.Item1, t => t.Item2);
 
-        var limit = o.Latest switch
-        {
-            null or false => 0,
-            true => 1,
-            int n => n,
-            long n => (int)n,
-            _ => ArgumentBinder.Truthy(o.Latest) ? 1 : 0,
-        };
+        var limit = Limit(o.Latest);
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         var selected = new List<(int TagId, int BuildId, int Event)>();
         foreach (var tagId in o.Inherit ? chain : [tag.Id])
@@ -166,10 +240,10 @@ internal static class TaggedBuilds
         var d = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             ["build_id"] = b.Id,
-            ["completion_time"] = KojiTime.Format(b.Completion_Ts),
+            ["completion_time"] = b.CompletionTime,
             ["create_event"] = tagged.CreateEvent,
             ["creation_event_id"] = b.Creation_Event_Id,
-            ["creation_time"] = KojiTime.Format(b.Creation_Ts),
+            ["creation_time"] = b.CreationTime,
             ["draft"] = b.Draft,
             ["epoch"] = b.Epoch,
             ["id"] = b.Id,
@@ -181,9 +255,9 @@ internal static class TaggedBuilds
             ["package_name"] = b.Package_Name,
             ["promoter_id"] = b.Promoter_Id,
             ["promoter_name"] = b.Promoter_Name,
-            ["promotion_time"] = KojiTime.Format(b.Promotion_Ts),
+            ["promotion_time"] = b.PromotionTime,
             ["release"] = b.Release,
-            ["start_time"] = KojiTime.Format(b.Start_Ts),
+            ["start_time"] = b.StartTime,
             ["state"] = b.State,
             ["tag_id"] = tagged.TagId,
             ["tag_name"] = tagName,

@@ -119,17 +119,26 @@ internal static class Inheritance
     /// path is less restrictive than every earlier one (more depth left, no noconfig where there
     /// was one, or earlier paths had filters).
     /// </summary>
-    public static async Task<IReadOnlyList<InheritanceEntry>> ReadFullInheritanceAsync(CallContext ctx, int tagId, int? atEvent, bool reverse = false)
+    public static Task<IReadOnlyList<InheritanceEntry>> ReadFullInheritanceAsync(CallContext ctx, int tagId, int? atEvent, bool reverse = false) =>
+        WalkAsync(tagId, reverse, async id => reverse
+            ? await ReadChildrenAsync(ctx, id, atEvent).ConfigureAwait(false)
+            : await ReadParentsAsync(ctx, id, atEvent).ConfigureAwait(false));
+
+    /// <summary>
+    /// The walk of <see cref="ReadFullInheritanceAsync"/> over links from <paramref name="links"/>
+    /// (the direct parents of a tag, or its children when <paramref name="reverse"/>), asked once per tag.
+    /// </summary>
+    public static async Task<IReadOnlyList<InheritanceEntry>> WalkAsync(int tagId, bool reverse, Func<int, ValueTask<IReadOnlyList<InheritanceLink>>> links)
     {
         var order = new List<InheritanceEntry>();
         var cache = new Dictionary<int, IReadOnlyList<InheritanceLink>>();
         var history = new Dictionary<int, List<InheritanceEntry>>();
-        await WalkAsync(ctx, tagId, atEvent, reverse, order, cache, history, [], 0, null, false, []).ConfigureAwait(false);
+        await WalkAsync(links, tagId, reverse, order, cache, history, [], 0, null, false, []).ConfigureAwait(false);
         return order;
     }
 
     private static async Task WalkAsync(
-        CallContext ctx, int tagId, int? atEvent, bool reverse, List<InheritanceEntry> order,
+        Func<int, ValueTask<IReadOnlyList<InheritanceLink>>> read, int tagId, bool reverse, List<InheritanceEntry> order,
         Dictionary<int, IReadOnlyList<InheritanceLink>> cache, Dictionary<int, List<InheritanceEntry>> history,
         HashSet<int> pathAbove, int depth, int? maxdepth, bool noconfig, IReadOnlyList<string> filter)
     {
@@ -141,9 +150,7 @@ internal static class Inheritance
         var path = new HashSet<int>(pathAbove) { tagId };
         if (!cache.TryGetValue(tagId, out var links))
         {
-            links = reverse
-                ? await ReadChildrenAsync(ctx, tagId, atEvent).ConfigureAwait(false)
-                : await ReadParentsAsync(ctx, tagId, atEvent).ConfigureAwait(false);
+            links = await read(tagId).ConfigureAwait(false);
             cache[tagId] = links;
         }
         foreach (var link in links)
@@ -193,7 +200,7 @@ internal static class Inheritance
             {
                 continue;
             }
-            await WalkAsync(ctx, next, atEvent, reverse, order, cache, history, path, currdepth, nextdepth, entryNoconfig, entryFilter).ConfigureAwait(false);
+            await WalkAsync(read, next, reverse, order, cache, history, path, currdepth, nextdepth, entryNoconfig, entryFilter).ConfigureAwait(false);
         }
     }
 
@@ -216,10 +223,14 @@ internal static class Inheritance
     /// then every ancestor entry of the walk with the <c>pkg_filter</c> patterns of its path and
     /// its <c>noconfig</c> flag. An ancestor may appear more than once (re-listed paths).
     /// </summary>
-    public static async Task<IReadOnlyList<(int TagId, IReadOnlyList<string> Filter, bool Noconfig)>> SearchPathAsync(CallContext ctx, int tagId, int? atEvent)
+    public static async Task<IReadOnlyList<(int TagId, IReadOnlyList<string> Filter, bool Noconfig)>> SearchPathAsync(CallContext ctx, int tagId, int? atEvent) =>
+        SearchPath(tagId, await ReadFullInheritanceAsync(ctx, tagId, atEvent).ConfigureAwait(false));
+
+    /// <summary>The search path of <see cref="SearchPathAsync"/> from a finished walk.</summary>
+    public static IReadOnlyList<(int TagId, IReadOnlyList<string> Filter, bool Noconfig)> SearchPath(int tagId, IReadOnlyList<InheritanceEntry> walk)
     {
-        var result = new List<(int, IReadOnlyList<string>, bool)> { (tagId, [], false) };
-        foreach (var entry in await ReadFullInheritanceAsync(ctx, tagId, atEvent).ConfigureAwait(false))
+        var result = new List<(int, IReadOnlyList<string>, bool)>(walk.Count + 1) { (tagId, [], false) };
+        foreach (var entry in walk)
         {
             result.Add((entry.Link.Parent_Id, entry.Filter, entry.Noconfig));
         }

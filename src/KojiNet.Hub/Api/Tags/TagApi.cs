@@ -10,6 +10,13 @@ internal static class TagApi
     [KojiMethod("getTag", ReadOnly = true)]
     public static async Task<Dictionary<string, object?>?> GetTag(CallContext ctx, object? tagInfo, bool strict = false, int? @event = null, bool blocked = false)
     {
+        if (TagCache.Serves(ctx, @event))
+        {
+            var lookup = await TagCache.For(ctx.Hub).FindAsync(ctx, tagInfo, withChain: false).ConfigureAwait(false);
+            return lookup is null
+                ? strict ? throw KojiErrors.Generic($"No such tagInfo: {UserQueries.Repr(tagInfo)}") : null
+                : TagQueries.ToStruct(lookup.Config, await lookup.ExtraAsync().ConfigureAwait(false), null, blocked);
+        }
         var tag = await TagQueries.FindAsync(ctx, tagInfo, @event).ConfigureAwait(false);
         if (tag is null)
         {

@@ -116,10 +116,14 @@ internal static class TagQueries
     /// The <c>getTag</c> struct. Without <paramref name="blocked"/>, <c>extra</c> holds the decoded
     /// values of unblocked keys; with it, every key maps to <c>[is_blocked, value]</c>.
     /// </summary>
-    public static async Task<Dictionary<string, object?>> ToStructAsync(CallContext ctx, TagRow tag, int? atEvent, bool blocked)
+    public static async Task<Dictionary<string, object?>> ToStructAsync(CallContext ctx, TagRow tag, int? atEvent, bool blocked) =>
+        ToStruct(tag, await ExtraRowsAsync(ctx, tag.Id, atEvent).ConfigureAwait(false), atEvent, blocked);
+
+    /// <summary>The <c>getTag</c> struct from the tag and its extra rows as of <paramref name="atEvent"/>.</summary>
+    public static Dictionary<string, object?> ToStruct(TagRow tag, IReadOnlyList<TagExtraRow> extraRows, int? atEvent, bool blocked)
     {
         var extra = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var row in await ExtraRowsAsync(ctx, tag.Id, atEvent).ConfigureAwait(false))
+        foreach (var row in extraRows)
         {
             if (blocked)
             {
