@@ -60,6 +60,9 @@ internal static class SessionManager
 
         /// <summary>The user's exclusive session, if any (validation only).</summary>
         public int? Exclusive_Id { get; init; }
+
+        /// <summary>The user's effective permissions as a JSON array (validation only).</summary>
+        public string? Perms { get; init; }
     }
 
     private const string SessionSelect = """
@@ -68,14 +71,22 @@ internal static class SessionManager
         FROM sessions s JOIN users u ON u.id = s.user_id
         """;
 
-    // Validation reads the session, its user and the user's exclusive session in one statement.
+    // Validation reads the session, its user, the user's exclusive session and the user's
+    // permissions (direct and through groups, as CallContext.GetPermsAsync) in one statement.
     private const string ValidateSql = """
         SELECT s.id, s.user_id, s.expired, s.master, s.key, s.authtype, s.hostip, s.callnum,
                s.start_time, s.update_time, s.renew_time, s.exclusive, u.name, u.status, u.usertype,
-               (SELECT x.id FROM sessions x WHERE x.user_id = s.user_id AND x.exclusive IS NOT NULL AND x.closed = FALSE) AS exclusive_id
+               (SELECT x.id FROM sessions x WHERE x.user_id = s.user_id AND x.exclusive IS NOT NULL AND x.closed = FALSE) AS exclusive_id,
+               (SELECT {json_agg}(p.name) FROM user_perms up JOIN permissions p ON p.id = up.perm_id
+                WHERE up.revoke_event IS NULL AND (up.user_id = s.user_id OR up.user_id IN (
+                    SELECT ug.group_id FROM user_groups ug WHERE ug.user_id = s.user_id AND ug.revoke_event IS NULL))) AS perms
         FROM sessions s JOIN users u ON u.id = s.user_id
         WHERE s.id = @id AND s.key = @key AND s.hostip = @hostip AND s.closed = FALSE
         """;
+
+    private static readonly string ValidateSqlPostgres = ValidateSql.Replace("{json_agg}", "json_agg", StringComparison.Ordinal);
+
+    private static readonly string ValidateSqlSqlite = ValidateSql.Replace("{json_agg}", "json_group_array", StringComparison.Ordinal);
 
     /// <summary>The address stored with a session: the client's, or <c>-</c> when CheckClientIP is off.</summary>
     public static string HostIp(CallContext ctx) => ctx.Hub.Config.Auth.CheckClientIP ? ctx.Request.RemoteAddress : "-";
@@ -101,7 +112,8 @@ internal static class SessionManager
             throw KojiErrors.Auth("Invalid session or bad credentials");
         }
         var row = await ctx.QuerySingleOrDefaultAsync<SessionRow>(
-            ValidateSql, new { id = sessionId, key = req.SessionKey, hostip = HostIp(ctx) }).ConfigureAwait(false)
+            ctx.Engine == Data.DatabaseEngine.PostgreSql ? ValidateSqlPostgres : ValidateSqlSqlite,
+            new { id = sessionId, key = req.SessionKey, hostip = HostIp(ctx) }).ConfigureAwait(false)
             ?? throw KojiErrors.Auth("Invalid session or bad credentials");
 
         var now = ctx.Hub.Now();
@@ -157,6 +169,8 @@ internal static class SessionManager
             throw KojiErrors.AuthLock("User locked by another session");
         }
 
+        // No grants: PostgreSQL's json_agg gives NULL, SQLite's json_group_array '[]'.
+        ctx.PresetPerms(row.Perms is null ? [] : System.Text.Json.JsonSerializer.Deserialize<string[]>(row.Perms) ?? []);
         if (now - row.Update_Time >= UpdateTimeGranularity)
         {
             ctx.SessionUpkeep = new SessionUpkeep(row.Id, Expire: false, Touch: true, now);
