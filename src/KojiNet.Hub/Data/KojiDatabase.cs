@@ -26,9 +26,26 @@ public sealed class KojiDatabase : IAsyncDisposable
     /// <summary>The engine behind this database.</summary>
     public DatabaseEngine Engine { get; }
 
-    /// <summary>A PostgreSQL database given as a connection string (Npgsql keyword form).</summary>
-    public static KojiDatabase ForPostgreSql(string connectionString) =>
-        new(DatabaseEngine.PostgreSql, NpgsqlDataSource.Create(connectionString), null);
+    /// <summary>
+    /// A PostgreSQL database given as a connection string (Npgsql keyword form). Unless the
+    /// string says otherwise, statements the hub runs often are prepared automatically
+    /// (<c>Max Auto Prepare</c>) and a connection returned to the pool is not reset (the hub
+    /// leaves no session state behind; the reset would be sent with every call's first statement).
+    /// </summary>
+    public static KojiDatabase ForPostgreSql(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
+        {
+            builder.MaxAutoPrepare = 100;
+        }
+        if (!given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
+        {
+            builder.NoResetOnClose = true;
+        }
+        return new(DatabaseEngine.PostgreSql, NpgsqlDataSource.Create(builder.ConnectionString), null);
+    }
 
     /// <summary>An SQLite database file, created when missing.</summary>
     public static KojiDatabase ForSqlite(string path)
