@@ -85,6 +85,8 @@ internal sealed class XmlRpcEndpoint(HubServices hub)
         http.Response.StatusCode = StatusCodes.Status200OK;
         http.Response.ContentType = "text/xml";
         http.Response.ContentLength = buffer.WrittenCount;
+        // Headers first: body bytes written before them are held aside and copied once more.
+        await http.Response.StartAsync(http.RequestAborted).ConfigureAwait(false);
         await buffer.CopyToAsync(http.Response.BodyWriter, http.RequestAborted).ConfigureAwait(false);
     }
 

@@ -242,7 +242,7 @@ internal static class BuildQueries
     public static object? DecodeExtra(string? json) => json is null ? null : PyJson.Decode(json);
 
     /// <summary>The <c>getBuild</c> struct (api-core.md §4.1, wire capture 05).</summary>
-    public static Dictionary<string, object?> ToStruct(BuildRow b) => new(StringComparer.Ordinal)
+    public static Dictionary<string, object?> ToStruct(BuildRow b) => new(32, StringComparer.Ordinal)
     {
         ["build_id"] = b.Id,
         ["cg_id"] = b.Cg_Id,

@@ -37,12 +37,15 @@ internal static class TaggedApi
             }
             rows = await TaggedBuilds.ReadAsync(ctx, t, options).ConfigureAwait(false);
         }
-        IEnumerable<(TaggedBuildRow Build, string TagName)> selected = rows;
-        if (prefix is not null)
+        var result = new List<object?>(prefix is null ? rows.Count : 0);
+        foreach (var (build, tagName) in rows)
         {
-            selected = selected.Where(r => r.Build.Build.Package_Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
+            if (prefix is null || build.Build.Package_Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            {
+                result.Add(TaggedBuilds.ToStruct(build, tagName, extra, type));
+            }
         }
-        return selected.Select(r => TaggedBuilds.ToStruct(r.Build, r.TagName, extra, type)).ToList();
+        return result;
     }
 
     private static bool? DraftArg(object? draft) => draft is null ? null : ArgumentBinder.Truthy(draft);

@@ -237,7 +237,7 @@ internal static class TaggedBuilds
     public static Dictionary<string, object?> ToStruct(TaggedBuildRow tagged, string tagName, bool extra, string? type)
     {
         var b = tagged.Build;
-        var d = new Dictionary<string, object?>(StringComparer.Ordinal)
+        var d = new Dictionary<string, object?>(30, StringComparer.Ordinal)
         {
             ["build_id"] = b.Id,
             ["completion_time"] = b.CompletionTime,
