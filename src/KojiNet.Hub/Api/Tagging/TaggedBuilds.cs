@@ -89,17 +89,23 @@ internal static class TaggedBuilds
                 result.Add((new TaggedBuildRow(b, member.Id, createEvent), member.Name));
             }
         }
-        if (chain.Selections.Count >= MaxSelectionsPerChain)
+        if (result.Count <= MaxKeptSelection)
         {
-            chain.Selections.Clear();
+            if (chain.Selections.Count >= MaxSelectionsPerChain)
+            {
+                chain.Selections.Clear();
+            }
+            chain.Selections[key] = result;
         }
-        chain.Selections[key] = result;
         return result;
     }
 
     // Selections kept per chain (calls with many different package or owner filters would
-    // otherwise keep one each).
+    // otherwise keep one each), and the largest kept (whole listings of big tags are cheap to
+    // select again, and would double what the cache holds).
     private const int MaxSelectionsPerChain = 64;
+
+    private const int MaxKeptSelection = 10_000;
 
     private static int Limit(object? latest) => latest switch
     {
