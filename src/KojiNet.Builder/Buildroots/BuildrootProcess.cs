@@ -20,6 +20,7 @@ internal sealed record ProcessOutcome(int ExitCode, bool TimedOut);
 internal static class BuildrootProcess
 {
     private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan OutputDrainWait = TimeSpan.FromSeconds(60);
 
     public static ProcessStartInfo StartInfo(string fileName, IEnumerable<string> arguments, string? workingDirectory = null)
     {
@@ -101,8 +102,14 @@ internal static class BuildrootProcess
             try
             {
                 await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
-                // A daemonised grandchild may hold the pipes open: stop waiting for it when cancelled.
-                await pumps.WaitAsync(linked.Token).ConfigureAwait(false);
+                try
+                {
+                    // A daemonised grandchild can hold the pipes open: its output is not waited for long.
+                    await pumps.WaitAsync(OutputDrainWait, linked.Token).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                }
                 return new ProcessOutcome(process.ExitCode, false);
             }
             catch (OperationCanceledException) when (linked.IsCancellationRequested)

@@ -251,11 +251,12 @@ internal sealed partial class RpmbuildBuildroot : BuildrootBase
                 args.AddRange(["--tmpfs", hidden]);
             }
         }
+        args.AddRange(["--bind", RootDir, RootDir]);
+        // After the buildroot's own bind, so a destination inside the buildroot is not covered by it.
         foreach (var (source, destination) in Request.BindMounts)
         {
             args.AddRange(["--ro-bind", source, destination]);
         }
-        args.AddRange(["--bind", RootDir, RootDir]);
         if (!Request.Network)
         {
             args.Add("--unshare-net");

@@ -358,6 +358,28 @@ public sealed class RpmbuildBuildrootTests : IDisposable
     }
 
     [Fact]
+    public async Task Bind_mounts_are_read_only_and_must_have_a_place_to_go()
+    {
+        var credentials = Path.Combine(_kit.Root, "credentials");
+        Directory.CreateDirectory(credentials);
+        await File.WriteAllTextAsync(Path.Combine(credentials, "token"), "KN-TOKEN\n");
+        var request = _kit.Request("srpm-build");
+        var destination = Path.Combine(_kit.MockDir, request.Name, "root", "chroot_tmpdir", "credentials");
+        var br = await NewBuildroot(request with { BindMounts = [(credentials, destination)] });
+
+        await br.RunCommandAsync(["sh", "-c", $"cat {destination}/token; touch {destination}/new || echo KN-BIND-READONLY"], br.ScratchDir, CancellationToken.None);
+
+        var output = await File.ReadAllTextAsync(Path.Combine(_kit.WorkDir, "mock_output.log"));
+        Assert.Contains("KN-TOKEN", output, StringComparison.Ordinal);
+        Assert.Contains("KN-BIND-READONLY", output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(credentials, "new")));
+
+        var backend = BuildrootBackends.Create(_kit.Options(o => o.Backend = "rpmbuild"));
+        var e = await Assert.ThrowsAsync<BuildrootException>(() => backend.CreateAsync(_kit.Request() with { BindMounts = [(credentials, "/credentials-" + Guid.NewGuid().ToString("N"))] }, CancellationToken.None));
+        Assert.Contains("must exist on the host or lie inside the buildroot", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Installed_packages_come_from_the_rpm_database_and_the_installer()
     {
         var rpmdb = Path.Combine(_kit.Root, "rpmdb");
