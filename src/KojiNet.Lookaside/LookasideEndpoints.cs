@@ -39,7 +39,7 @@ public static class LookasideEndpoints
         var group = app.MapGroup(prefix.TrimEnd('/'));
         group.MapPost(UploadPath, upload.HandleAsync);
         group.MapMethods(DownloadPath + "/{**path}", [HttpMethods.Get, HttpMethods.Head],
-            (HttpContext context, string path) => Download(context, store, path));
+            (HttpContext context, string? path) => Download(context, store, path ?? ""));
         return group;
     }
 
