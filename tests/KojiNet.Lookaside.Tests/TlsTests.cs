@@ -58,4 +58,24 @@ public sealed class TlsTests
         Assert.Equal(200, answer.Status);
         Assert.Single(server.StoredFiles());
     }
+
+    [Fact]
+    public async Task The_server_key_may_be_in_its_own_file()
+    {
+        var certs = TestCertificates.Create();
+        var pem = File.ReadAllText(certs.ServerPem);
+        var keyStart = pem.IndexOf("-----BEGIN PRIVATE KEY-----", StringComparison.Ordinal);
+        var certFile = Path.Combine(certs.Dir, "server.crt");
+        var keyFile = Path.Combine(certs.Dir, "server.key");
+        File.WriteAllText(certFile, pem[..keyStart]);
+        File.WriteAllText(keyFile, pem[keyStart..]);
+        await using var server = await LookasideServer.StartAsync(o =>
+        {
+            o.TlsCertificate = certFile;
+            o.TlsKey = keyFile;
+        }, certs);
+        var path = server.WriteFile("k.txt", "k");
+
+        Assert.Equal(200, Curl.Upload(server.UploadUrl, "k", path, extra: ["--cacert", certs.CaPem]).Status);
+    }
 }
