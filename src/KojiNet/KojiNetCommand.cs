@@ -13,6 +13,7 @@ internal static class KojiNetCommand
         root.Subcommands.Add(HubCommand.Create());
         root.Subcommands.Add(DbCommand.Create());
         root.Subcommands.Add(CaCommand.Create());
+        root.Subcommands.Add(LookasideCommand.Create());
         return root;
     }
 }
