@@ -15,6 +15,7 @@ internal static class KojiNetCommand
         root.Subcommands.Add(CaCommand.Create());
         root.Subcommands.Add(BuilderCommand.Create());
         root.Subcommands.Add(ReposCommand.Create());
+        root.Subcommands.Add(LookasideCommand.Create());
         return root;
     }
 }
