@@ -84,8 +84,8 @@ internal static class Fnmatch
                     }
                     foreach (var s in set)
                     {
-                        // Inside a .NET class '\', '[' and a leading '^' are special; '-' keeps its range meaning.
-                        if (s is '\\' or '[' or '^')
+                        // Inside a .NET class '\', '[', ']' and '^' are escaped; '-' keeps its range meaning.
+                        if (s is '\\' or '[' or ']' or '^')
                         {
                             sb.Append('\\');
                         }

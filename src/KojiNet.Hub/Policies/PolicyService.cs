@@ -110,6 +110,29 @@ internal sealed partial class PolicyService(PolicySet policies, OperationOptions
         CheckAsync(ctx, name, data, @default, strict: true, force: force);
 
     /// <summary>
+    /// Enforces the <c>tag</c> policy for a tag operation (policy.md §5): <paramref name="operation"/>
+    /// is <c>tag</c>, <c>untag</c> or <c>move</c>; <paramref name="tagId"/> is the destination
+    /// (null for an untag), <paramref name="fromTagId"/> the source (null for a tag);
+    /// <paramref name="userId"/>, when given, is the user the policy is about (the task owner in
+    /// <c>host.tagBuild</c>) instead of the logged-in user.
+    /// </summary>
+    public Task AssertTagPolicyAsync(CallContext ctx, string operation, int? tagId, int? fromTagId, int buildId, bool force = false, int? userId = null)
+    {
+        var data = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["tag"] = tagId,
+            ["fromtag"] = fromTagId,
+            ["build"] = buildId,
+            ["operation"] = operation,
+        };
+        if (userId is not null)
+        {
+            data["user_id"] = userId;
+        }
+        return AssertAsync(ctx, "tag", data, force: force);
+    }
+
+    /// <summary>
     /// The channel for a new task from the <c>channel</c> policy: <c>use &lt;channel&gt;</c> (it must
     /// exist and be enabled), <c>req</c> (<paramref name="requestedChannelId"/>), <c>parent</c>
     /// (<paramref name="parentChannelId"/>); no match gives the <c>default</c> channel. Anything

@@ -1,8 +1,6 @@
-using KojiNet.Hub.Api;
+namespace KojiNet.Hub.Api.Policies;
 
-namespace KojiNet.Hub.Policies;
-
-/// <summary>The policy methods of the root API (api-core.md §13).</summary>
+/// <summary>The policy methods of the root API (api-core.md §13); the engine is <see cref="Hub.Policies.PolicyService"/>.</summary>
 internal static class PolicyApi
 {
     /// <summary>Returns the raw action string (nil when no rule matches); GenericError when the policy does not exist.</summary>
