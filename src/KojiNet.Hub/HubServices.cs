@@ -1,6 +1,7 @@
 using KojiNet.Hub.Api;
 using KojiNet.Hub.Configuration;
 using KojiNet.Hub.Data;
+using KojiNet.Hub.Policies;
 using KojiNet.Hub.Storage;
 
 namespace KojiNet.Hub;
@@ -23,6 +24,7 @@ public sealed class HubServices : IAsyncDisposable
         Database = database;
         Time = time ?? TimeProvider.System;
         Storage = new StorageLayout(config.Storage.KojiDir);
+        Policies = new PolicyService(config.Policies, config.Operation);
     }
 
     /// <summary>Creates the services for a configuration (the database is not migrated here).</summary>
@@ -42,6 +44,9 @@ public sealed class HubServices : IAsyncDisposable
     public StorageLayout Storage { get; }
 
     internal MethodRegistry Methods { get; } = MethodRegistry.Default;
+
+    /// <summary>The hub policies, compiled at start-up.</summary>
+    internal PolicyService Policies { get; }
 
     /// <summary>
     /// SQLite allows one writer at a time and fails a read transaction that later tries to write

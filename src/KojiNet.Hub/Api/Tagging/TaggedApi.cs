@@ -179,6 +179,7 @@ internal static class TaggedApi
         var t = await TagQueries.GetAsync(ctx, tag).ConfigureAwait(false);
         var b = await BuildQueries.GetAsync(ctx, build).ConfigureAwait(false);
         await AssertTagAccessAsync(ctx, t).ConfigureAwait(false);
+        await ctx.Hub.Policies.AssertTagPolicyAsync(ctx, "tag", t.Id, null, b.Id, force).ConfigureAwait(false);
         _ = notify;
         if (b.State != BuildStates.Complete)
         {
@@ -209,7 +210,8 @@ internal static class TaggedApi
         var t = await TagQueries.GetAsync(ctx, tag).ConfigureAwait(false);
         var b = await BuildQueries.GetAsync(ctx, build).ConfigureAwait(false);
         await AssertTagAccessAsync(ctx, t).ConfigureAwait(false);
-        _ = (force, notify);
+        await ctx.Hub.Policies.AssertTagPolicyAsync(ctx, "untag", null, t.Id, b.Id, force).ConfigureAwait(false);
+        _ = notify;
         var n = await Common.Versioning.RevokeAsync(ctx, "tag_listing", "tag_id = @tagId AND build_id = @buildId", new { tagId = t.Id, buildId = b.Id }).ConfigureAwait(false);
         if (n == 0 && strict)
         {
