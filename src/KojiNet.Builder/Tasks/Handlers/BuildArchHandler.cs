@@ -50,8 +50,12 @@ public sealed class BuildArchHandler : TaskHandler
         var noarch = results.Rpms.Where(r => r.EndsWith(".noarch.rpm", StringComparison.Ordinal)).ToList();
         if (noarch.Count > 0)
         {
-            var hashes = noarch.Order(StringComparer.Ordinal).ToDictionary(Path.GetFileName, f => (object?)NoarchHash.Compute(RpmPackage.Open(f)), StringComparer.Ordinal);
-            var doc = new SortedDictionary<string, object?>(StringComparer.Ordinal) { [task.Id.ToString(CultureInfo.InvariantCulture)] = new SortedDictionary<string, object?>(hashes!, StringComparer.Ordinal) };
+            var hashes = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            foreach (var file in noarch)
+            {
+                hashes[Path.GetFileName(file)] = NoarchHash.Compute(RpmPackage.Open(file));
+            }
+            var doc = new SortedDictionary<string, object?>(StringComparer.Ordinal) { [task.Id.ToString(CultureInfo.InvariantCulture)] = hashes };
             var diffFile = Path.Combine(task.WorkDir, "noarch_rpmdiff.json");
             await File.WriteAllTextAsync(diffFile, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }), task.Cancellation).ConfigureAwait(false);
             logs.Add(await task.UploadAsync(diffFile).ConfigureAwait(false));
