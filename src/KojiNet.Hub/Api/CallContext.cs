@@ -17,6 +17,8 @@ internal sealed class CallContext(HubServices hub, RequestInfo request, bool wri
     private HashSet<string>? _perms;
     private DbConnection? _connection;
     private DbTransaction? _transaction;
+    private List<Func<Task>>? _undo;
+    private bool _committed;
 
     public HubServices Hub { get; } = hub;
 
@@ -49,7 +51,14 @@ internal sealed class CallContext(HubServices hub, RequestInfo request, bool wri
         {
             await _transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
+        _committed = true;
     }
+
+    /// <summary>
+    /// Registers work outside the database (files moved into place) to undo when the call's
+    /// transaction is not committed after all; undone in reverse order when the context is disposed.
+    /// </summary>
+    public void OnRollback(Func<Task> undo) => (_undo ??= []).Add(undo);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -61,6 +70,13 @@ internal sealed class CallContext(HubServices hub, RequestInfo request, bool wri
         if (_connection is not null)
         {
             await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+        if (!_committed && _undo is not null)
+        {
+            for (var i = _undo.Count - 1; i >= 0; i--)
+            {
+                await _undo[i]().ConfigureAwait(false);
+            }
         }
     }
 

@@ -113,6 +113,27 @@ class Session:
         return result
 
 
+def host_session(server, ca, cert):
+    """Logs a builder host in with its certificate and takes the exclusive session, as kojid does."""
+    s = Session(server, ca, cert)
+    s.ssl_login()
+    s.call("exclusiveSession")
+    return s
+
+
+def task_dir(task_id):
+    """A task's upload directory relative to work/ (tasks/<id % 10000>/<id>)."""
+    return "tasks/%d/%d" % (task_id % 10000, task_id)
+
+
+def call_or_fault(sess, method, *args, **kwargs):
+    """The call's result, or its fault as {faultCode, faultString}."""
+    try:
+        return sess.call(method, *args, **kwargs)
+    except xmlrpc.client.Fault as e:
+        return fault_dict(e)
+
+
 def fault_dict(exc):
     return {"faultCode": exc.faultCode, "faultString": exc.faultString}
 
