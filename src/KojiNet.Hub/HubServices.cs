@@ -43,6 +43,9 @@ public sealed class HubServices : IAsyncDisposable
 
     internal MethodRegistry Methods { get; } = MethodRegistry.Default;
 
+    /// <summary>Scheduler pass requests and builder wake-ups (event-driven scheduling).</summary>
+    internal Scheduling.TaskSignals TaskSignals { get; } = new();
+
     /// <summary>
     /// SQLite allows one writer at a time and fails a read transaction that later tries to write
     /// when another writer got in first; so on SQLite calls that may write are serialised here
@@ -56,6 +59,7 @@ public sealed class HubServices : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        TaskSignals.Dispose();
         await Database.DisposeAsync().ConfigureAwait(false);
         SqliteWriteLock.Dispose();
     }
