@@ -190,6 +190,9 @@ public abstract class TaskLifecycleTests<THub>(THub hub) : IClassFixture<THub> w
             out["set_data_json"] = b1.call("host.setHostData", '{"maxjobs": 3}')
             out["data_json"] = anon.call("scheduler.getHostData", b1.id)
             out["old_signature"] = b1.call("host.updateHost", 0.0, True)
+            # a lost response: the builder resends with the same call number
+            b1.session.callnum -= 1
+            out["replay_update"] = b1.call("host.updateHost", 0.0, True)
             tid = a.call("build", "git+https://example.com/p.git#1", "t", None, channel="pc")
             wait_for(lambda: info(tid)["state"] == 4)
             out["assigned_to"] = info(tid)["host_id"]
@@ -211,6 +214,13 @@ public abstract class TaskLifecycleTests<THub>(THub hub) : IClassFixture<THub> w
             out["owner_opt"] = F(lambda: b1.call("host.subtask", "buildArch", [], tid, owner=1))
             out["bad_response"] = F(lambda: b1.call("host.closeTask", tid, "not xml"))
             out["bad_weight"] = F(lambda: b1.call("host.setTaskWeight", tid, -1))
+            b1.call("host.setTaskWeight", tid, 1.5)
+            b1.session.callnum -= 1
+            out["replay_weight"] = F(lambda: b1.call("host.setTaskWeight", tid, 1.5))
+            b1.call("host.taskSetWait", tid, [])
+            b1.session.callnum -= 1
+            out["replay_setwait"] = b1.call("host.taskSetWait", tid, [])
+            b1.call("host.taskWaitResults", tid, [])
             b1.close(tid, "done")
             out["closed_subtask"] = F(lambda: b1.call("host.subtask", "buildArch", [], tid))
             out["closed_free"] = F(lambda: s.call("freeTask", tid))
@@ -262,6 +272,9 @@ public abstract class TaskLifecycleTests<THub>(THub hub) : IClassFixture<THub> w
         AssertFault(r.GetProperty("owner_opt"), 1004, "The owner option is not allowed here");
         AssertFault(r.GetProperty("bad_response"), 1000);
         AssertFault(r.GetProperty("bad_weight"), 1019);
+        Assert.Equal(JsonValueKind.Null, r.GetProperty("replay_update").ValueKind);
+        AssertFault(r.GetProperty("replay_weight"), 1009);
+        Assert.Equal(JsonValueKind.Null, r.GetProperty("replay_setwait").ValueKind);
         AssertFault(r.GetProperty("closed_subtask"), 1004);
         AssertFault(r.GetProperty("closed_free"), 1000);
         Assert.EndsWith("state is CLOSED", r.GetProperty("closed_free").GetProperty("faultString").GetString());

@@ -16,8 +16,9 @@ internal sealed class TaskOptions
     public string? Label { get; init; }
 
     /// <summary>
-    /// The owner of a top-level task made without a session (the hub's own services). Calls
-    /// always make tasks owned by the caller; subtasks belong to the parent's owner.
+    /// The owner of a top-level task the hub's own services make (e.g. the repo queue's user);
+    /// otherwise a task belongs to the caller, and a subtask to its parent's owner. No API
+    /// call lets a client set this.
     /// </summary>
     public int? Owner { get; init; }
 
@@ -112,7 +113,7 @@ internal static partial class TaskMaker
             }
             priority = opts.Priority ?? DefaultPriority;
             arch = opts.Arch ?? "noarch";
-            owner = ctx.UserId ?? opts.Owner ?? throw KojiErrors.Generic("task must have an owner");
+            owner = opts.Owner ?? ctx.UserId ?? throw KojiErrors.Generic("task must have an owner");
         }
         if (!ValidArch().IsMatch(arch))
         {
@@ -144,7 +145,7 @@ internal static partial class TaskMaker
         {
             data[key] = value;
         }
-        var channelId = await TaskPolicies.ChannelAsync(ctx, data, requestedChannel, opts.Parent is null ? null : parentChannel).ConfigureAwait(false);
+        var channelId = await TaskPolicies.ChannelAsync(ctx, data, requestedChannel, parentChannel).ConfigureAwait(false);
         data["channel"] = await ctx.ScalarAsync<string>("SELECT name FROM channels WHERE id = @channelId", new { channelId }).ConfigureAwait(false);
         priority = await TaskPolicies.PriorityAsync(ctx, data, priority).ConfigureAwait(false);
 
