@@ -25,34 +25,34 @@ internal static class TaskEvents
 
     /// <summary>
     /// Work for the scheduler: a task became FREE, capacity was released (a task finished, was
-    /// canceled, started waiting or got lighter), a host became ready. Also wakes the builders.
+    /// canceled, started waiting or got lighter), a host became ready. Builders are not woken
+    /// by this: the pass wakes them when it assigns something.
     /// </summary>
     public static Task ScheduleAsync(CallContext ctx) => RaiseAsync(ctx, schedule: true);
 
     /// <summary>
-    /// Something for the builders only: a task was assigned, a held task was canceled, freed or
-    /// reassigned, an awaited subtask finished.
+    /// Something for the waiting builders: a task was assigned, a held task was canceled, freed
+    /// or reassigned, an awaited subtask finished.
     /// </summary>
     public static Task WakeAsync(CallContext ctx) => RaiseAsync(ctx, schedule: false);
 
     private static async Task RaiseAsync(CallContext ctx, bool schedule)
     {
         var raised = RaisedBy.GetOrCreateValue(ctx);
-        if (schedule ? raised.Schedule : raised.Wake || raised.Schedule)
+        if (schedule ? raised.Schedule : raised.Wake)
         {
             return;
         }
-        raised.Wake = true;
-        raised.Schedule |= schedule;
-        var signals = ctx.Hub.TaskSignals;
-        ctx.AfterCommit(() =>
+        if (schedule)
         {
-            if (schedule)
-            {
-                signals.RequestPass();
-            }
-            signals.Pulse();
-        });
+            raised.Schedule = true;
+        }
+        else
+        {
+            raised.Wake = true;
+        }
+        var signals = ctx.Hub.TaskSignals;
+        ctx.AfterCommit(schedule ? signals.RequestPass : signals.Pulse);
         if (ctx.Engine == DatabaseEngine.PostgreSql)
         {
             await ctx.ExecuteAsync("SELECT pg_notify(@channel, @payload)",

@@ -71,8 +71,8 @@ internal sealed class TaskSignals : IDisposable
     }
 
     /// <summary>
-    /// Handles a notification another hub sent (<c>s:</c> = schedule and wake, <c>w:</c> = wake,
-    /// followed by the sender's <see cref="InstanceId"/>); its own are ignored.
+    /// Handles a notification another hub sent (<c>s:</c> = a pass is needed, <c>w:</c> = wake
+    /// the waiting builders, followed by the sender's <see cref="InstanceId"/>); its own are ignored.
     /// </summary>
     public void OnNotification(string payload)
     {
@@ -84,7 +84,10 @@ internal sealed class TaskSignals : IDisposable
         {
             RequestPass();
         }
-        Pulse();
+        else
+        {
+            Pulse();
+        }
     }
 
     /// <summary>Stops the long-polls (the hub is shutting down).</summary>

@@ -121,6 +121,10 @@ internal static class TaskActions
         await ctx.ExecuteAsync("UPDATE task SET state = @free, host_id = NULL WHERE id = @taskId", new { free = TaskStates.Free, taskId }).ConfigureAwait(false);
         await EndRunsAsync(ctx, taskId).ConfigureAwait(false);
         await TaskEvents.ScheduleAsync(ctx).ConfigureAwait(false);
+        if (row.Host_Id is not null)
+        {
+            await TaskEvents.WakeAsync(ctx).ConfigureAwait(false); // its host sees it gone
+        }
     }
 
     /// <summary>Marks the task's scheduler runs inactive.</summary>
@@ -183,6 +187,7 @@ internal static class TaskActions
             new { state, result, now = ctx.Hub.Now(), taskId }).ConfigureAwait(false);
         await EndRunsAsync(ctx, taskId).ConfigureAwait(false);
         await TaskEvents.ScheduleAsync(ctx).ConfigureAwait(false);
+        await TaskEvents.WakeAsync(ctx).ConfigureAwait(false); // a waiting parent may be alerted
     }
 
     /// <summary>
@@ -207,6 +212,8 @@ internal static class TaskActions
         await ctx.ExecuteAsync("UPDATE build SET state = @canceled, completion_time = @now WHERE task_id = @taskId AND state = @building",
             new { canceled = BuildStates.Canceled, now, taskId, building = BuildStates.Building }).ConfigureAwait(false);
         await TaskEvents.ScheduleAsync(ctx).ConfigureAwait(false);
+        // Its host (and a waiting parent) hear of it.
+        await TaskEvents.WakeAsync(ctx).ConfigureAwait(false);
         if (recurse)
         {
             await CancelChildrenAsync(ctx, taskId).ConfigureAwait(false);
