@@ -17,6 +17,7 @@ internal sealed class CallContext(HubServices hub, RequestInfo request, bool wri
     private HashSet<string>? _perms;
     private DbConnection? _connection;
     private DbTransaction? _transaction;
+    private List<Action>? _afterCommit;
 
     public HubServices Hub { get; } = hub;
 
@@ -42,14 +43,28 @@ internal sealed class CallContext(HubServices hub, RequestInfo request, bool wri
         return _transaction;
     }
 
-    /// <summary>Commits the transaction if one was opened.</summary>
+    /// <summary>Commits the transaction if one was opened, then runs the <see cref="AfterCommit"/> actions.</summary>
     public async Task CommitAsync()
     {
         if (_transaction is not null)
         {
             await _transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
+        if (_afterCommit is { } actions)
+        {
+            _afterCommit = null;
+            foreach (var action in actions)
+            {
+                action();
+            }
+        }
     }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once the call's changes are committed (signals to other
+    /// parts of the hub that must see them); never runs when the call fails.
+    /// </summary>
+    public void AfterCommit(Action action) => (_afterCommit ??= []).Add(action);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

@@ -124,3 +124,25 @@ def emit(value):
             return o.decode("latin-1")
         return str(o)
     json.dump(value, sys.stdout, default=default, separators=(",", ":"))
+
+
+def import_rpms(sess, paths, workdir):
+    """Uploads and imports rpm files the hub does not have yet (pass sources first: they create the builds)."""
+    for path in paths:
+        name = path.rsplit("/", 1)[1]
+        if sess.call("getRPM", name) is None:
+            sess.upload(workdir, name, path)
+            sess.call("importRPM", workdir, name)
+
+
+def wait_until(fn, timeout=30.0, interval=0.05):
+    """Calls fn until it returns something true; returns that, or raises after timeout seconds."""
+    import time
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fn()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise RuntimeError("condition not met within %ss" % timeout)
+        time.sleep(interval)
