@@ -170,3 +170,15 @@ public abstract class RepoHubFixture(KojiNet.Hub.Data.DatabaseEngine engine) : H
 public sealed class SqliteRepoHub() : RepoHubFixture(KojiNet.Hub.Data.DatabaseEngine.Sqlite);
 
 public sealed class PostgresRepoHub() : RepoHubFixture(KojiNet.Hub.Data.DatabaseEngine.PostgreSql);
+
+/// <summary>A hub whose clock tests move, for the lag rules of default <c>min_event</c>s.</summary>
+public abstract class LaggedRepoHubFixture(KojiNet.Hub.Data.DatabaseEngine engine) : HubFixture(engine)
+{
+    public Auth.ManualClock ManualClock { get; } = new();
+
+    protected override TimeProvider? Clock => ManualClock;
+}
+
+public sealed class SqliteLaggedRepoHub() : LaggedRepoHubFixture(KojiNet.Hub.Data.DatabaseEngine.Sqlite);
+
+public sealed class PostgresLaggedRepoHub() : LaggedRepoHubFixture(KojiNet.Hub.Data.DatabaseEngine.PostgreSql);
