@@ -219,3 +219,17 @@ def resume_builder(server, ca, cert, state):
 def builder_state(b):
     """What resume_builder needs to continue a builder's session in another script."""
     return {"id": b.session.session_id, "key": b.session.session_key, "callnum": b.session.callnum, "host_id": b.id}
+
+
+def import_rpms(sess, paths, workdir):
+    """Uploads and imports rpm files the hub does not have yet (pass sources first: they create the builds)."""
+    for path in paths:
+        name = path.rsplit("/", 1)[1]
+        if sess.call("getRPM", name) is None:
+            sess.upload(workdir, name, path)
+            sess.call("importRPM", workdir, name)
+
+
+
+# The name the repo tests use.
+wait_until = wait_for
