@@ -498,7 +498,7 @@ public sealed partial class RepoInstaller : IBuildrootInstaller, IDisposable
             handler.Proxy = new WebProxy(new Uri(proxy));
             handler.UseProxy = true;
         }
-        return new HttpClient(handler, disposeHandler: true) { Timeout = TimeSpan.FromSeconds(60) };
+        return new HttpClient(handler, disposeHandler: true) { Timeout = TimeSpan.FromSeconds(30) };
     }
 
     /// <summary>Splits and checks <c>host_provides</c>: capabilities (normalised to <c>name [op version]</c>) and <c>@group</c>s.</summary>

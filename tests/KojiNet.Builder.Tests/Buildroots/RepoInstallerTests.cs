@@ -1,4 +1,5 @@
 using KojiNet.Builder.Buildroots;
+using KojiNet.Configuration;
 using KojiNet.TestSupport;
 using KojiNet.XmlRpc;
 using Microsoft.AspNetCore.Builder;
@@ -290,6 +291,27 @@ public sealed class RepoInstallerTests : IClassFixture<BuildRepoFixture>, IDispo
                 o.Backend = "rpmbuild";
                 configure(o);
             }))).Installer;
+    }
+
+    [Fact]
+    public void The_options_bind_from_kojid_conf()
+    {
+        var ini = IniFile.Parse("""
+            [kojid]
+            topdir = /srv/koji
+            rpmbuild_install = repo
+            host_provides = make, gcc >= 12,
+                /usr/bin/perl
+                @srpm-build
+            host_provides_files = no
+            dnf_path = /usr/local/bin/dnf
+            """);
+        var options = IniBinder.Bind<BuildrootOptions>(ini["kojid"], "kojid.conf");
+
+        Assert.Equal(("repo", false, "/usr/local/bin/dnf"), (options.RpmbuildInstall, options.HostProvidesFiles, options.DnfPath));
+        var installer = Assert.IsType<RepoInstaller>(BuildrootBackends.DefaultInstaller(options));
+        Assert.Equal(["make", "gcc >= 12", "/usr/bin/perl"], installer.HostCapabilities);
+        Assert.Equal(["srpm-build"], installer.HostGroups);
     }
 
     [Theory]
