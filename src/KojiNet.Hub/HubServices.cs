@@ -48,6 +48,9 @@ public sealed class HubServices : IAsyncDisposable
     /// <summary>The hub policies, compiled at start-up.</summary>
     internal PolicyService Policies { get; }
 
+    /// <summary>Scheduler pass requests and builder wake-ups (event-driven scheduling).</summary>
+    internal Scheduling.TaskSignals TaskSignals { get; } = new();
+
     /// <summary>
     /// SQLite allows one writer at a time and fails a read transaction that later tries to write
     /// when another writer got in first; so on SQLite calls that may write are serialised here
@@ -61,6 +64,7 @@ public sealed class HubServices : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        TaskSignals.Dispose();
         await Database.DisposeAsync().ConfigureAwait(false);
         SqliteWriteLock.Dispose();
     }

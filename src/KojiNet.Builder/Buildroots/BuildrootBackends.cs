@@ -17,9 +17,12 @@ public static class BuildrootBackends
     /// <c>auto</c> (mock when <see cref="BuildrootOptions.MockPath"/> exists, else rpmbuild).
     /// </summary>
     /// <param name="options">The builder's buildroot settings.</param>
-    /// <param name="installer">Installs packages into rpmbuild buildroots (default <see cref="HostToolsInstaller"/>).</param>
+    /// <param name="installer">
+    /// Installs packages into rpmbuild buildroots; by default the one <see cref="BuildrootOptions.RpmbuildInstall"/>
+    /// names: a <see cref="RepoInstaller"/> (<c>repo</c>, <c>auto</c>) or a <see cref="HostToolsInstaller"/> (<c>host</c>).
+    /// </param>
     /// <param name="logger">Debug logging of the commands run.</param>
-    /// <exception cref="ArgumentException">An unknown backend name.</exception>
+    /// <exception cref="ArgumentException">An unknown backend name, <c>rpmbuild_install</c> value or <c>host_provides</c> entry.</exception>
     public static IBuildrootBackend Create(BuildrootOptions options, IBuildrootInstaller? installer = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -31,8 +34,21 @@ public static class BuildrootBackends
         return name switch
         {
             Mock => new MockBackend(options, logger ?? NullLogger.Instance),
-            Rpmbuild => new RpmbuildBackend(options, installer ?? new HostToolsInstaller(), logger ?? NullLogger.Instance),
+            Rpmbuild => new RpmbuildBackend(options, installer ?? DefaultInstaller(options, logger), logger ?? NullLogger.Instance),
             _ => throw new ArgumentException($"unknown buildroot_backend '{options.Backend}': use mock, rpmbuild or auto"),
+        };
+    }
+
+    /// <summary>The installer <see cref="BuildrootOptions.RpmbuildInstall"/> names for the rpmbuild backend.</summary>
+    /// <exception cref="ArgumentException">An unknown <c>rpmbuild_install</c> value, or a bad <c>host_provides</c> entry.</exception>
+    public static IBuildrootInstaller DefaultInstaller(BuildrootOptions options, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.RpmbuildInstall.Trim().ToLowerInvariant() switch
+        {
+            "host" => new HostToolsInstaller(),
+            "repo" or "auto" => new RepoInstaller(options, logger),
+            _ => throw new ArgumentException($"unknown rpmbuild_install '{options.RpmbuildInstall}': use repo, host or auto"),
         };
     }
 }
@@ -82,6 +98,9 @@ public sealed class RpmbuildBackend : IBuildrootBackend
 
     /// <inheritdoc/>
     public string Name => BuildrootBackends.Rpmbuild;
+
+    /// <summary>What installs the buildroots' packages.</summary>
+    public IBuildrootInstaller Installer => _installer;
 
     /// <inheritdoc/>
     public Task<IBuildroot> CreateAsync(BuildrootRequest request, CancellationToken cancellationToken)

@@ -131,6 +131,20 @@ internal static class BuildrootFiles
         }
     }
 
+    /// <summary>Whether something is mounted exactly at <paramref name="path"/>.</summary>
+    public static bool IsMountPoint(string path)
+    {
+        const string MountInfo = "/proc/self/mountinfo";
+        if (!File.Exists(MountInfo))
+        {
+            return false;
+        }
+        var target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        return File.ReadAllLines(MountInfo)
+            .Select(l => l.Split(' '))
+            .Any(f => f.Length > 4 && UnescapeMountPath(f[4]) == target);
+    }
+
     // mountinfo escapes space, tab, newline and backslash as \ooo octal.
     private static string UnescapeMountPath(string s)
     {

@@ -94,6 +94,39 @@ public sealed class BuildrootOptions
     [IniOption("sandbox_rpmdb")]
     public string? SandboxRpmDb { get; set; }
 
+    /// <summary>
+    /// Where the rpmbuild backend gets the buildroot's packages (the install group and the
+    /// BuildRequires): <c>repo</c> (from the build tag's repo, see <see cref="RepoInstaller"/>;
+    /// a missing repo fails the buildroot), <c>host</c> (nothing is installed, builds use the
+    /// host's tools: <see cref="HostToolsInstaller"/>), or <c>auto</c> (the repo when it is
+    /// found under <see cref="TopDir"/> or <see cref="TopUrl"/>, else the host's tools).
+    /// Koji.NET option.
+    /// </summary>
+    [IniOption("rpmbuild_install")]
+    public string RpmbuildInstall { get; set; } = "auto";
+
+    /// <summary>
+    /// What the builder host provides to rpmbuild buildroots, so it is not installed from the
+    /// repo: capabilities separated by commas or newlines, each a name (<c>make</c>,
+    /// <c>pkgconfig(zlib)</c>, <c>/usr/bin/perl</c>; satisfies every version of it) or a name
+    /// with a version (<c>gcc = 12.2.0</c>), and <c>@group</c> for a whole install group.
+    /// Packages in the host's rpm database count as provided too. Koji.NET option.
+    /// </summary>
+    [IniOption("host_provides")]
+    public string HostProvides { get; set; } = string.Empty;
+
+    /// <summary>
+    /// Whether a file requirement (<c>/bin/sh</c>, <c>/usr/bin/pkg-config</c>) is provided by the
+    /// host when that file exists on the host (outside <see cref="SandboxHiddenPaths"/>).
+    /// Koji.NET option.
+    /// </summary>
+    [IniOption("host_provides_files")]
+    public bool HostProvidesFiles { get; set; } = true;
+
+    /// <summary>The dnf executable that installs repo packages into rpmbuild buildroots. Koji.NET option.</summary>
+    [IniOption("dnf_path")]
+    public string DnfPath { get; set; } = "/usr/bin/dnf";
+
     internal IReadOnlyList<string> TopUrls =>
         string.IsNullOrWhiteSpace(TopUrl) ? [] : TopUrl.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 

@@ -75,7 +75,8 @@ internal static class BuildrootProcess
         return (outcome, Encoding.UTF8.GetString(output.GetBuffer(), 0, (int)output.Length));
     }
 
-    private static async Task<ProcessOutcome> RunAsync(ProcessStartInfo psi, Action<ReadOnlyMemory<byte>> sink, TimeSpan? timeout, CancellationToken cancellationToken)
+    /// <summary>Runs the process, handing its output (stdout and stderr interleaved) to <paramref name="sink"/> chunk by chunk.</summary>
+    public static async Task<ProcessOutcome> RunAsync(ProcessStartInfo psi, Action<ReadOnlyMemory<byte>> sink, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         Process process;

@@ -4,9 +4,9 @@ namespace KojiNet.Builder.Buildroots;
 /// Installs packages into an rpmbuild-backend buildroot: the install group when the buildroot is
 /// initialised, the SRPM's BuildRequires before each binary build. This is where the packages of
 /// the buildroot's repo get installed into the sandbox (for example into an overlay over the
-/// host's root, returned as <see cref="BuildrootInstallResult.SandboxRoot"/>).
-/// <see cref="HostToolsInstaller"/> is the default: it installs nothing and the build uses the
-/// host's tools.
+/// host's root, returned as <see cref="BuildrootInstallResult.SandboxRoot"/>): that is
+/// <see cref="RepoInstaller"/>. <see cref="HostToolsInstaller"/> installs nothing and the build uses
+/// the host's tools. <see cref="BuildrootBackends.DefaultInstaller"/> picks one from kojid.conf.
 /// </summary>
 public interface IBuildrootInstaller
 {

@@ -19,9 +19,9 @@ namespace KojiNet.Builder.Buildroots;
 /// packages and root.log, build.log, state.log. Paths inside the sandbox equal host paths.
 /// </para>
 /// <para>
-/// The installed-package list is the rpm database of the host (<c>rpm -qa</c>, or
-/// <c>sandbox_rpmdb</c>), since the sandbox sees the host's root as a mock chroot sees its own,
-/// plus what the <see cref="IBuildrootInstaller"/> reports it installed.
+/// The installed-package list is the rpm database of the sandbox's root (<c>rpm -qa</c> of the
+/// host, of the installer's root, or <c>sandbox_rpmdb</c>), since the sandbox sees that root as a
+/// mock chroot sees its own, plus what the <see cref="IBuildrootInstaller"/> reports it installed.
 /// </para>
 /// </summary>
 internal sealed partial class RpmbuildBuildroot : BuildrootBase
@@ -121,6 +121,12 @@ internal sealed partial class RpmbuildBuildroot : BuildrootBase
             args.Add("--dbpath");
             args.Add(db);
         }
+        else if (_sandboxRoot != "/")
+        {
+            // The installer's root (an overlay over the host's): its database has the host's packages and the installed ones.
+            args.Add("--root");
+            args.Add(_sandboxRoot);
+        }
         args.AddRange(["-qa", "--qf", InstalledRpm.QueryFormat]);
         var (outcome, output) = await BuildrootProcess.RunCapturedAsync(BuildrootProcess.StartInfo("rpm", args), cancellationToken).ConfigureAwait(false);
         if (outcome.ExitCode != 0)
@@ -131,7 +137,7 @@ internal sealed partial class RpmbuildBuildroot : BuildrootBase
             .Where(l => !l.StartsWith("rpm:", StringComparison.Ordinal) && !l.StartsWith("warning:", StringComparison.Ordinal))
             .Select(InstalledRpm.ParseQueryLine);
         return host.Concat(_installed)
-            .Where(r => r.Name is not ("gpg-pubkey" or "buildsys-build"))
+            .Where(r => r.Name is not ("gpg-pubkey" or "buildsys-build" or RepoInstaller.HostProvidesPackage))
             .DistinctBy(r => (r.Nvra, r.PayloadHash))
             .OrderBy(r => r.Name, StringComparer.Ordinal).ThenBy(r => r.Nvra, StringComparer.Ordinal)
             .ToList();

@@ -19,8 +19,12 @@ internal sealed class CallContext(HubServices hub, RequestInfo request, bool wri
     private DbTransaction? _transaction;
     private List<Func<Task>>? _undo;
     private bool _committed;
+    private List<Action>? _afterCommit;
 
     public HubServices Hub { get; } = hub;
+
+    /// <summary>Cancelled when the client goes away (long-polling calls stop waiting).</summary>
+    public CancellationToken CancellationToken => cancellationToken;
 
     /// <summary>Whether the transaction was opened (so there is something to commit).</summary>
     public bool HasTransaction => _transaction is not null;
@@ -44,7 +48,7 @@ internal sealed class CallContext(HubServices hub, RequestInfo request, bool wri
         return _transaction;
     }
 
-    /// <summary>Commits the transaction if one was opened.</summary>
+    /// <summary>Commits the transaction if one was opened, then runs the <see cref="AfterCommit"/> actions.</summary>
     public async Task CommitAsync()
     {
         if (_transaction is not null)
@@ -52,6 +56,37 @@ internal sealed class CallContext(HubServices hub, RequestInfo request, bool wri
             await _transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
         _committed = true;
+        if (_afterCommit is { } actions)
+        {
+            _afterCommit = null;
+            foreach (var action in actions)
+            {
+                action();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once the call's changes are committed (signals to other
+    /// parts of the hub that must see them); never runs when the call fails.
+    /// </summary>
+    public void AfterCommit(Action action) => (_afterCommit ??= []).Add(action);
+
+    /// <summary>
+    /// Ends the current transaction (a read-only call that waits: each later query starts a
+    /// fresh one and sees what others committed meanwhile, and no snapshot is held while waiting).
+    /// </summary>
+    public async Task EndTransactionAsync()
+    {
+        if (_transaction is null)
+        {
+            return;
+        }
+        await _transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await _transaction.DisposeAsync().ConfigureAwait(false);
+        await _connection!.DisposeAsync().ConfigureAwait(false);
+        _transaction = null;
+        _connection = null;
     }
 
     /// <summary>
