@@ -18,6 +18,12 @@ public sealed class RepodataResult
     /// <summary>Packages whose XML was taken from the cache.</summary>
     public int ReusedPackages { get; init; }
 
+    /// <summary>Chunks (runs of packages with about 512 KiB of XML) compressed in this run.</summary>
+    public int CompressedChunks { get; init; }
+
+    /// <summary>Chunks whose compressed XML was taken from the cache.</summary>
+    public int ReusedChunks { get; init; }
+
     /// <summary>True when a usable cache from a previous run was found.</summary>
     public bool CacheLoaded { get; init; }
 

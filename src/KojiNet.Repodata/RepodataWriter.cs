@@ -16,17 +16,22 @@ namespace KojiNet.Repodata;
 /// </summary>
 /// <remarks>
 /// Packages are ordered as createrepo_c orders them (by file name, then directory). Their XML is
-/// rendered in parallel in bounded batches and streamed, in order, to one compressor per file, so
-/// memory stays bounded by the batch size, not the repository size. With
-/// <see cref="RepodataWriterOptions.CacheFile"/> the XML of unchanged packages is reused from the
-/// previous run. Everything is written to a temporary directory next to <c>repodata</c> and
-/// swapped in only when complete; on any error the previous <c>repodata</c> stays untouched.
+/// rendered in parallel, in bounded batches. Consecutive packages form chunks whose boundaries
+/// follow the package checksums (about 512 KiB of XML each); each chunk is compressed on its own, in
+/// parallel, into a piece of a standard gzip stream (or a zstd frame), and the pieces are streamed
+/// in order into the files, so memory stays bounded by the batch size, not the repository size.
+/// With <see cref="RepodataWriterOptions.CacheFile"/> the XML of unchanged packages and the
+/// compressed pieces of unchanged chunks are reused from the previous run: adding one package
+/// renders one package and compresses one chunk. Everything is written to a temporary directory
+/// next to <c>repodata</c> and swapped in only when complete; on any error the previous
+/// <c>repodata</c> stays untouched.
 /// </remarks>
 public static class RepodataWriter
 {
     // Bump when the rendered XML changes, so caches of older renderers are not reused.
     private const string RenderVersion = "createrepo_c-0.17/1";
-    private const int BatchSize = 256;
+    private const int BatchSize = 2048;
+    private const long ChunkMaxBytes = 16 * 1024 * 1024;
 
     /// <summary>Writes metadata for packages described by stored metadata (no package file is read).</summary>
     /// <param name="outputDirectory">The repository directory; <c>repodata/</c> is created or replaced in it.</param>
@@ -94,7 +99,8 @@ public static class RepodataWriter
     }
 
     private static string Fingerprint(RepodataWriterOptions options) =>
-        $"{RenderVersion};changelog-limit={options.ChangelogLimit?.ToString(CultureInfo.InvariantCulture) ?? "all"}";
+        string.Create(CultureInfo.InvariantCulture,
+            $"{RenderVersion};changelog-limit={options.ChangelogLimit?.ToString(CultureInfo.InvariantCulture) ?? "all"};{options.Compression};{options.CompressionLevel};{options.ChunkTargetBytes}");
 
     private static async Task<RepodataResult> WriteCoreAsync(string outputDirectory, List<PackageSource> sources,
         RepodataWriterOptions options, CancellationToken cancellationToken)
@@ -102,6 +108,10 @@ public static class RepodataWriter
         if (options.MaxDegreeOfParallelism < 1)
         {
             throw new ArgumentException("MaxDegreeOfParallelism must be at least 1", nameof(options));
+        }
+        if (options.ChunkTargetBytes < 1)
+        {
+            throw new ArgumentException("ChunkTargetBytes must be positive", nameof(options));
         }
         if (options.ChangelogLimit is < 0)
         {
@@ -128,8 +138,8 @@ public static class RepodataWriter
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(newCache))!);
             }
-            using var cache = options.CacheFile is { } c ? FragmentCacheReader.TryOpen(c, fingerprint) : null;
-            var context = new RenderContext(options.ChangelogLimit, cache);
+            using var cache = options.CacheFile is { } c ? ChunkCacheReader.TryOpen(c, fingerprint) : null;
+            var context = new RenderContext(options, cache);
             var records = await WriteMetadataAsync(staging, sources, options, context, newCache, fingerprint, cancellationToken)
                 .ConfigureAwait(false);
             if (options.GroupFile is { } group)
@@ -176,7 +186,9 @@ public static class RepodataWriter
                 Repomd = repomd,
                 PackageCount = sources.Count,
                 RenderedPackages = context.Rendered,
-                ReusedPackages = context.Reused,
+                ReusedPackages = sources.Count - context.Rendered,
+                CompressedChunks = context.CompressedChunks,
+                ReusedChunks = context.ReusedChunks,
                 CacheLoaded = cache is not null,
                 Files = files,
             };
@@ -195,115 +207,117 @@ public static class RepodataWriter
     /// <summary>A metadata file written to the staging directory, before its final name.</summary>
     private sealed record StagedFile(string Type, string Path, string Checksum, long Size, string? OpenChecksum, long? OpenSize);
 
-    private static async Task<List<StagedFile>> WriteMetadataAsync(
-        string staging, List<PackageSource> sources, RepodataWriterOptions options, RenderContext context,
-        string? newCache, string fingerprint, CancellationToken cancellationToken)
+    private static async Task<List<StagedFile>> WriteMetadataAsync(string staging, List<PackageSource> sources,
+        RepodataWriterOptions options, RenderContext context, string? newCache, string fingerprint, CancellationToken cancellationToken)
     {
-        var suffix = MetadataFileWriter.Suffix(options.Compression);
-        using var primary = new MetadataFileWriter(Path.Combine(staging, "primary.xml" + suffix), options.Compression, options.CompressionLevel);
-        using var filelists = new MetadataFileWriter(Path.Combine(staging, "filelists.xml" + suffix), options.Compression, options.CompressionLevel);
-        using var other = new MetadataFileWriter(Path.Combine(staging, "other.xml" + suffix), options.Compression, options.CompressionLevel);
-        using var cacheWriter = newCache is null ? null : new FragmentCacheWriter(newCache, fingerprint);
-
-        var count = System.Text.Encoding.ASCII.GetBytes(sources.Count.ToString(CultureInfo.InvariantCulture));
-        WriteHeader(primary, PackageXml.PrimaryHeader, count);
-        WriteHeader(filelists, PackageXml.FilelistsHeader, count);
-        WriteHeader(other, PackageXml.OtherHeader, count);
-
-        using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var sinks = new List<Action<PackageFragments>>
-        {
-            f => primary.Write(f.Primary),
-            f => filelists.Write(f.Filelists),
-            f => other.Write(f.Other),
-        };
-        if (cacheWriter is not null)
-        {
-            sinks.Add(cacheWriter.Add);
-        }
-        var channels = sinks.Select(_ => Channel.CreateBounded<PackageFragments[]>(new BoundedChannelOptions(2)
-        {
-            SingleReader = true,
-            SingleWriter = true,
-        })).ToList();
-        var consumers = sinks.Select((sink, i) => Task.Run(() => ConsumeAsync(channels[i].Reader, sink, failure), CancellationToken.None)).ToList();
-        var producer = Task.Run(() => ProduceAsync(sources, context, options.MaxDegreeOfParallelism, channels, failure), CancellationToken.None);
-        var all = consumers.Append(producer).ToList();
+        var suffix = Pieces.Suffix(options.Compression);
+        var writers = new[] { "primary", "filelists", "other" }
+            .Select(type => new MetadataFileWriter(Path.Combine(staging, $"{type}.xml{suffix}"), options.Compression, options.CompressionLevel))
+            .ToArray();
         try
         {
-            await Task.WhenAll(all).ConfigureAwait(false);
-        }
-        catch
-        {
-            // Report the first real failure rather than the cancellations it caused.
-            var real = all.Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions)
-                .FirstOrDefault(e => e is not OperationCanceledException);
-            cancellationToken.ThrowIfCancellationRequested();
-            if (real is not null)
+            using var cacheWriter = newCache is null ? null : new ChunkCacheWriter(newCache, fingerprint);
+            var count = System.Text.Encoding.ASCII.GetBytes(sources.Count.ToString(CultureInfo.InvariantCulture));
+            writers[Part.Primary].Write([.. PackageXml.PrimaryHeader, .. count, .. PackageXml.HeaderEnd]);
+            writers[Part.Filelists].Write([.. PackageXml.FilelistsHeader, .. count, .. PackageXml.HeaderEnd]);
+            writers[Part.Other].Write([.. PackageXml.OtherHeader, .. count, .. PackageXml.HeaderEnd]);
+
+            using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var sinks = new List<Action<ChunkData>>();
+            foreach (var part in new[] { Part.Primary, Part.Filelists, Part.Other })
             {
-                ExceptionDispatchInfo.Capture(real).Throw();
+                var writer = writers[part];
+                sinks.Add(chunk => writer.WritePiece(chunk.Uncompressed(part), chunk.Compressed(part), chunk.Crcs[part]));
             }
-            throw;
-        }
+            if (cacheWriter is not null)
+            {
+                sinks.Add(cacheWriter.Add);
+            }
+            var channels = sinks.Select(_ => Channel.CreateBounded<ChunkData[]>(new BoundedChannelOptions(2)
+            {
+                SingleReader = true,
+                SingleWriter = true,
+            })).ToList();
+            var consumers = sinks.Select((sink, i) => Task.Run(() => ConsumeAsync(channels[i].Reader, sink, failure), CancellationToken.None)).ToList();
+            var producer = Task.Run(() => ProduceAsync(sources, context, channels, failure), CancellationToken.None);
+            var all = consumers.Append(producer).ToList();
+            try
+            {
+                await Task.WhenAll(all).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Report the first real failure rather than the cancellations it caused.
+                var real = all.Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions)
+                    .FirstOrDefault(e => e is not OperationCanceledException);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (real is not null)
+                {
+                    ExceptionDispatchInfo.Capture(real).Throw();
+                }
+                throw;
+            }
 
-        primary.Write(PackageXml.PrimaryFooter);
-        filelists.Write(PackageXml.FilelistsFooter);
-        other.Write(PackageXml.OtherFooter);
-        var result = new List<StagedFile>();
-        foreach (var (type, writer) in new[] { ("primary", primary), ("filelists", filelists), ("other", other) })
+            writers[Part.Primary].Write(PackageXml.PrimaryFooter);
+            writers[Part.Filelists].Write(PackageXml.FilelistsFooter);
+            writers[Part.Other].Write(PackageXml.OtherFooter);
+            var result = new List<StagedFile>();
+            foreach (var (type, writer) in new[] { "primary", "filelists", "other" }.Zip(writers))
+            {
+                var info = writer.Complete();
+                result.Add(new StagedFile(type, info.Path, info.Checksum, info.Size, info.OpenChecksum, info.OpenSize));
+            }
+            cacheWriter?.Complete();
+            return result;
+        }
+        finally
         {
-            var info = writer.Complete();
-            result.Add(new StagedFile(type, info.Path, info.Checksum, info.Size, info.OpenChecksum, info.OpenSize));
+            foreach (var writer in writers)
+            {
+                writer.Dispose();
+            }
         }
-        cacheWriter?.Complete();
-        return result;
     }
 
-    private static void WriteHeader(MetadataFileWriter writer, ReadOnlySpan<byte> header, byte[] count)
-    {
-        writer.Write(header);
-        writer.Write(count);
-        writer.Write(PackageXml.HeaderEnd);
-    }
-
-    private static async Task ProduceAsync(List<PackageSource> sources, RenderContext context, int parallelism,
-        List<Channel<PackageFragments[]>> channels, CancellationTokenSource failure)
+    private static async Task ProduceAsync(List<PackageSource> sources, RenderContext context,
+        List<Channel<ChunkData[]>> channels, CancellationTokenSource failure)
     {
         try
         {
-            var parallel = new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = failure.Token };
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = context.Options.MaxDegreeOfParallelism, CancellationToken = failure.Token };
+            var open = new List<ProducedPackage>();
+            long openBytes = 0;
             for (var start = 0; start < sources.Count; start += BatchSize)
             {
-                var batch = new PackageFragments[Math.Min(BatchSize, sources.Count - start)];
-                var firstError = int.MaxValue;
-                Exception? error = null;
-                var errorLock = new Lock();
-                Parallel.For(0, batch.Length, parallel, (i, state) =>
+                var batch = new ProducedPackage[Math.Min(BatchSize, sources.Count - start)];
+                ParallelInOrder(batch.Length, parallel, i => batch[i] = sources[start + i].Produce(context));
+
+                // Chunk boundaries follow the packages' checksums, so they stay put when packages come and go.
+                var chunks = new List<ProducedPackage[]>();
+                foreach (var p in batch)
                 {
-                    try
+                    open.Add(p);
+                    openBytes += p.Size;
+                    if (IsChunkEnd(p, context.Options.ChunkTargetBytes) || openBytes >= ChunkMaxBytes)
                     {
-                        batch[i] = sources[start + i].Produce(context);
+                        chunks.Add([.. open]);
+                        open.Clear();
+                        openBytes = 0;
                     }
-                    catch (Exception e) when (e is not OperationCanceledException)
-                    {
-                        lock (errorLock)
-                        {
-                            if (i < firstError)
-                            {
-                                firstError = i;
-                                error = e;
-                            }
-                        }
-                        state.Stop();
-                    }
-                });
-                if (error is not null)
-                {
-                    ExceptionDispatchInfo.Capture(error).Throw();
                 }
+                if (start + batch.Length == sources.Count && open.Count > 0)
+                {
+                    chunks.Add([.. open]);
+                }
+                if (chunks.Count == 0)
+                {
+                    continue;
+                }
+                var built = new ChunkData[chunks.Count];
+                ParallelInOrder(chunks.Count, parallel, i => built[i] = context.BuildChunk(chunks[i]));
                 foreach (var channel in channels)
                 {
-                    await channel.Writer.WriteAsync(batch, failure.Token).ConfigureAwait(false);
+                    await channel.Writer.WriteAsync(built, failure.Token).ConfigureAwait(false);
                 }
             }
             foreach (var channel in channels)
@@ -322,16 +336,61 @@ public static class RepodataWriter
         }
     }
 
-    private static async Task ConsumeAsync(ChannelReader<PackageFragments[]> reader, Action<PackageFragments> sink,
-        CancellationTokenSource failure)
+    /// <summary>Runs <paramref name="body"/> for 0..count-1 in parallel; if any fail, rethrows the failure of the lowest index.</summary>
+    private static void ParallelInOrder(int count, ParallelOptions parallel, Action<int> body)
+    {
+        var firstError = int.MaxValue;
+        Exception? error = null;
+        var errorLock = new Lock();
+        Parallel.For(0, count, parallel, (i, state) =>
+        {
+            try
+            {
+                body(i);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                lock (errorLock)
+                {
+                    if (i < firstError)
+                    {
+                        firstError = i;
+                        error = e;
+                    }
+                }
+                state.Stop();
+            }
+        });
+        if (error is not null)
+        {
+            ExceptionDispatchInfo.Capture(error).Throw();
+        }
+    }
+
+    /// <summary>
+    /// Whether a chunk ends after this package: with a probability of its XML size over the
+    /// target chunk size, decided by its checksum. A package's own data decides, so chunk
+    /// boundaries stay put when other packages come and go.
+    /// </summary>
+    private static bool IsChunkEnd(ProducedPackage p, long targetBytes)
+    {
+        var id = p.Identity.PkgId;
+        if (id.Length < 8 || !uint.TryParse(id.AsSpan(0, 8), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var draw))
+        {
+            return false;
+        }
+        return draw < (ulong)p.Size * (1UL << 32) / (ulong)targetBytes;
+    }
+
+    private static async Task ConsumeAsync(ChannelReader<ChunkData[]> reader, Action<ChunkData> sink, CancellationTokenSource failure)
     {
         try
         {
             await foreach (var batch in reader.ReadAllAsync(failure.Token).ConfigureAwait(false))
             {
-                foreach (var f in batch)
+                foreach (var chunk in batch)
                 {
-                    sink(f);
+                    sink(chunk);
                 }
             }
         }
@@ -342,24 +401,18 @@ public static class RepodataWriter
         }
     }
 
-    private static List<StagedFile> WriteGroup(
-        string staging, string groupFile, RepodataWriterOptions options)
+    private static List<StagedFile> WriteGroup(string staging, string groupFile, RepodataWriterOptions options)
     {
         var content = File.ReadAllBytes(groupFile);
         var name = Path.GetFileName(groupFile);
         var plain = Path.Combine(staging, name);
         File.WriteAllBytes(plain, content);
         var sha = Convert.ToHexStringLower(SHA256.HashData(content));
-        MetadataFileInfo compressed;
-        using (var writer = new MetadataFileWriter(plain + MetadataFileWriter.Suffix(options.Compression), options.Compression, options.CompressionLevel))
-        {
-            writer.Write(content);
-            compressed = writer.Complete();
-        }
+        var compressed = MetadataFileWriter.WriteWhole(plain + Pieces.Suffix(options.Compression), content, options.Compression, options.CompressionLevel);
         return
         [
             new StagedFile("group", plain, sha, content.LongLength, null, null),
-            new StagedFile($"group_{MetadataFileWriter.RecordSuffix(options.Compression)}", compressed.Path,
+            new StagedFile($"group_{Pieces.RecordSuffix(options.Compression)}", compressed.Path,
                 compressed.Checksum, compressed.Size, compressed.OpenChecksum, compressed.OpenSize),
         ];
     }
@@ -411,28 +464,45 @@ public static class RepodataWriter
         }
     }
 
-    /// <summary>Shared per-run state of the render workers.</summary>
-    private sealed class RenderContext(int? changelogLimit, FragmentCacheReader? cache)
+    /// <summary>One package after the render step: its fragments, rendered now or still in the cache.</summary>
+    private sealed class ProducedPackage
+    {
+        public required PackageIdentity Identity { get; init; }
+
+        /// <summary>Rendered primary, filelists and other fragments back to back; null when cached.</summary>
+        public byte[]? Data { get; init; }
+
+        public required int[] Lengths { get; init; }
+
+        public CachedPackage? Cached { get; init; }
+
+        public long Size => (long)Lengths[0] + Lengths[1] + Lengths[2];
+    }
+
+    /// <summary>Shared per-run state of the workers.</summary>
+    private sealed class RenderContext(RepodataWriterOptions options, ChunkCacheReader? cache)
     {
         [ThreadStatic]
         private static Utf8XmlBuffer? _threadBuffer;
 
         private int _rendered;
-        private int _reused;
+        private int _compressedChunks;
+        private int _reusedChunks;
 
-        public FragmentCacheReader? Cache => cache;
+        public RepodataWriterOptions Options => options;
+
+        public ChunkCacheReader? Cache => cache;
 
         public int Rendered => _rendered;
 
-        public int Reused => _reused;
+        public int CompressedChunks => _compressedChunks;
 
-        public PackageFragments FromCache(FragmentCacheEntry entry)
-        {
-            Interlocked.Increment(ref _reused);
-            return cache!.Read(entry);
-        }
+        public int ReusedChunks => _reusedChunks;
 
-        public PackageFragments Render(RepoPackage p)
+        public static ProducedPackage FromCache(CachedPackage cached) =>
+            new() { Identity = cached.Identity, Lengths = cached.Lengths, Cached = cached };
+
+        public ProducedPackage Render(RepoPackage p)
         {
             var b = _threadBuffer ??= new Utf8XmlBuffer(64 * 1024);
             b.Clear();
@@ -440,21 +510,87 @@ public static class RepodataWriter
             var primaryLength = b.Length;
             PackageXml.RenderFilelists(b, p);
             var filelistsLength = b.Length - primaryLength;
-            PackageXml.RenderOther(b, p, changelogLimit);
+            PackageXml.RenderOther(b, p, options.ChangelogLimit);
             var otherLength = b.Length - primaryLength - filelistsLength;
             Interlocked.Increment(ref _rendered);
-            return new PackageFragments
+            return new ProducedPackage
             {
-                Href = p.LocationHref,
-                Base = p.LocationBase,
-                FileTime = p.FileTime,
-                PackageSize = p.PackageSize,
-                ChecksumType = p.ChecksumType,
-                PkgId = p.PkgId,
+                Identity = PackageIdentity.Of(p),
                 Data = b.ToArray(),
-                PrimaryLength = primaryLength,
-                FilelistsLength = filelistsLength,
-                OtherLength = otherLength,
+                Lengths = [primaryLength, filelistsLength, otherLength],
+            };
+        }
+
+        /// <summary>The chunk's blob: taken whole from the cache when the same packages formed a chunk last time, else assembled and compressed.</summary>
+        public ChunkData BuildChunk(ProducedPackage[] packages)
+        {
+            var identities = packages.Select(p => p.Identity).ToArray();
+            var fragmentLengths = packages.SelectMany(p => p.Lengths).ToArray();
+            if (cache is not null && cache.FindChunk(ChunkData.Key(identities)) is { } cached)
+            {
+                Interlocked.Increment(ref _reusedChunks);
+                return new ChunkData
+                {
+                    Packages = identities,
+                    FragmentLengths = fragmentLengths,
+                    Blob = cache.ReadBlob(cached),
+                    Lengths = cached.Lengths,
+                    Crcs = cached.Crcs,
+                };
+            }
+            var uncompressedLengths = new int[Part.Count];
+            foreach (var p in packages)
+            {
+                for (var part = 0; part < Part.Count; part++)
+                {
+                    uncompressedLengths[part] += p.Lengths[part];
+                }
+            }
+            var uncompressed = new byte[uncompressedLengths.Sum()];
+            var partStart = new[] { 0, uncompressedLengths[0], uncompressedLengths[0] + uncompressedLengths[1] };
+            var position = (int[])partStart.Clone();
+            foreach (var p in packages)
+            {
+                var dataOffset = 0;
+                for (var part = 0; part < Part.Count; part++)
+                {
+                    var destination = uncompressed.AsSpan(position[part], p.Lengths[part]);
+                    if (p.Data is not null)
+                    {
+                        p.Data.AsSpan(dataOffset, p.Lengths[part]).CopyTo(destination);
+                        dataOffset += p.Lengths[part];
+                    }
+                    else
+                    {
+                        cache!.ReadFragment(p.Cached!, part, destination);
+                    }
+                    position[part] += p.Lengths[part];
+                }
+            }
+            var compressed = new byte[Part.Count][];
+            var crcs = new uint[Part.Count];
+            for (var part = 0; part < Part.Count; part++)
+            {
+                var content = uncompressed.AsSpan(partStart[part], uncompressedLengths[part]);
+                compressed[part] = Pieces.Compress(content, options.Compression, options.CompressionLevel);
+                crcs[part] = options.Compression == RepodataCompression.Gzip ? Pieces.Crc32(content) : 0;
+            }
+            var blob = new byte[uncompressed.Length + compressed.Sum(c => c.Length)];
+            uncompressed.CopyTo(blob, 0);
+            var offset = uncompressed.Length;
+            foreach (var c in compressed)
+            {
+                c.CopyTo(blob, offset);
+                offset += c.Length;
+            }
+            Interlocked.Increment(ref _compressedChunks);
+            return new ChunkData
+            {
+                Packages = identities,
+                FragmentLengths = fragmentLengths,
+                Blob = blob,
+                Lengths = [.. uncompressedLengths, .. compressed.Select(c => c.Length)],
+                Crcs = crcs,
             };
         }
     }
@@ -483,21 +619,21 @@ public static class RepodataWriter
             return c != 0 ? c : string.CompareOrdinal(a.Directory, b.Directory);
         }
 
-        public abstract PackageFragments Produce(RenderContext context);
+        public abstract ProducedPackage Produce(RenderContext context);
     }
 
     private sealed class ModelSource(RepoPackage package) : PackageSource(package.LocationHref)
     {
-        public override PackageFragments Produce(RenderContext context)
+        public override ProducedPackage Produce(RenderContext context)
         {
             RepoPackageValidation.Validate(package);
-            return context.Cache?.Find(package) is { } entry ? context.FromCache(entry) : context.Render(package);
+            return context.Cache?.Find(PackageIdentity.Of(package)) is { } cached ? RenderContext.FromCache(cached) : context.Render(package);
         }
     }
 
     private sealed class FileSource(string path, string location) : PackageSource(location)
     {
-        public override PackageFragments Produce(RenderContext context)
+        public override ProducedPackage Produce(RenderContext context)
         {
             try
             {
@@ -509,9 +645,9 @@ public static class RepodataWriter
                         throw new RepodataException($"{Href}: package file {path} does not exist");
                     }
                     var mtime = new DateTimeOffset(info.LastWriteTimeUtc).ToUnixTimeSeconds();
-                    if (cache.Find(Href, null, mtime, info.Length) is { } entry)
+                    if (cache.Find(Href, null, mtime, info.Length) is { } cached)
                     {
-                        return context.FromCache(entry);
+                        return RenderContext.FromCache(cached);
                     }
                 }
                 var package = RepoPackage.FromRpmFile(path, Href);

@@ -33,11 +33,18 @@ public sealed class RepodataWriterOptions
     public bool UniqueMetadataFilenames { get; set; } = true;
 
     /// <summary>
-    /// A fragment cache file: when it exists and was written with the same render settings, the
-    /// rendered XML of every package found in it unchanged (same package checksum, location, file
-    /// time and size; for RPM file input the same location, file time and size) is reused instead
-    /// of rendered; after a successful run it holds exactly the packages of the new metadata.
-    /// Null disables caching.
+    /// A cache file of the rendered and compressed XML: when it exists and was written with the same
+    /// settings, the XML of every package found in it unchanged (same package checksum, location,
+    /// file time and size; for RPM file input the same location, file time and size, like
+    /// <c>createrepo_c --update</c>) is reused instead of rendered, and runs of unchanged packages
+    /// reuse their compressed data. After a successful run it holds exactly the packages of the
+    /// new metadata. Null disables caching.
     /// </summary>
     public string? CacheFile { get; set; }
+
+    /// <summary>
+    /// Uncompressed XML per independently compressed chunk, on average: enough that compressing
+    /// chunks apart costs little, small enough that a changed package recompresses little.
+    /// </summary>
+    internal long ChunkTargetBytes { get; set; } = 512 * 1024;
 }
