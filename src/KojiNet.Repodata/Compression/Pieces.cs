@@ -24,23 +24,23 @@ internal static class Pieces
         switch (compression)
         {
             case RepodataCompression.Gzip:
-            {
-                var deflate = new DeflateStream(output, level, leaveOpen: true);
-                deflate.Write(data);
-                // Flush is a sync flush; what Dispose adds after it (the final block) is not part of the piece.
-                deflate.Flush();
-                var piece = output.ToArray();
-                deflate.Dispose();
-                return piece;
-            }
-            case RepodataCompression.Zstd:
-            {
-                using (var zstd = new ZstdCompressStream(output, ZstdLevel(level), leaveOpen: true))
                 {
-                    zstd.Write(data);
+                    var deflate = new DeflateStream(output, level, leaveOpen: true);
+                    deflate.Write(data);
+                    // Flush is a sync flush; what Dispose adds after it (the final block) is not part of the piece.
+                    deflate.Flush();
+                    var piece = output.ToArray();
+                    deflate.Dispose();
+                    return piece;
                 }
-                return output.ToArray();
-            }
+            case RepodataCompression.Zstd:
+                {
+                    using (var zstd = new ZstdCompressStream(output, ZstdLevel(level), leaveOpen: true))
+                    {
+                        zstd.Write(data);
+                    }
+                    return output.ToArray();
+                }
             default:
                 throw new ArgumentOutOfRangeException(nameof(compression), compression, null);
         }
