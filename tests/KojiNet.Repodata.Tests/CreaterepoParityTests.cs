@@ -93,4 +93,49 @@ public sealed class CreaterepoParityTests(RepoCorpus corpus) : IDisposable
         Assert.Equal(await File.ReadAllBytesAsync(comps), await File.ReadAllBytesAsync(Path.Combine(ours, result.Repomd.Find("group")!.LocationHref)));
         Assert.Equal(expected.Records.Select(r => r.Type), result.Repomd.Records.Select(r => r.Type));
     }
+
+    [Fact]
+    public async Task An_empty_repository_matches_createrepo_c()
+    {
+        var empty = Path.Combine(_dir, "empty");
+        Directory.CreateDirectory(empty);
+        var reference = Path.Combine(_dir, "cr");
+        Directory.CreateDirectory(reference);
+        ExternalTool.RunChecked("createrepo_c", ["--quiet", "--no-database", "-o", reference, empty]);
+
+        var result = await RepodataWriter.WriteAsync(Path.Combine(_dir, "ours"), []);
+
+        Assert.Equal(0, result.PackageCount);
+        Metadata.AssertSameContent(reference, Path.Combine(_dir, "ours"));
+    }
+
+    [Fact]
+    public async Task Metadata_stored_as_json_writes_the_same_repodata()
+    {
+        // The hub stores each package's metadata at import and writes repos from it later.
+        var json = corpus.RelativePaths
+            .Select(rel => System.Text.Json.JsonSerializer.Serialize(RepoPackage.FromRpmFile(Path.Combine(corpus.TopDir, rel), rel)))
+            .ToList();
+        var packages = json.Select(j => System.Text.Json.JsonSerializer.Deserialize<RepoPackage>(j)!).ToList();
+
+        await RepodataWriter.WriteAsync(_dir, packages);
+
+        Metadata.AssertSameContent(corpus.CreaterepoOutput, _dir);
+    }
+
+    [Fact]
+    public async Task Cancellation_publishes_nothing()
+    {
+        var packages = corpus.RelativePaths.Select(rel => RepoPackage.FromRpmFile(Path.Combine(corpus.TopDir, rel), rel)).ToList();
+        await RepodataWriter.WriteAsync(_dir, packages);
+        var before = Directory.GetFiles(Path.Combine(_dir, "repodata")).Order(StringComparer.Ordinal).ToList();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            RepodataWriter.WriteAsync(_dir, packages.Take(3), new RepodataWriterOptions { CacheFile = Path.Combine(_dir, "cache") }, cancelled.Token));
+
+        Assert.Equal(before, Directory.GetFiles(Path.Combine(_dir, "repodata")).Order(StringComparer.Ordinal));
+        Assert.Equal(["repodata"], Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName));
+    }
 }
