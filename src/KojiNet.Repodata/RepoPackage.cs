@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace KojiNet.Repodata;
 
 /// <summary>
@@ -121,6 +123,7 @@ public sealed partial class RepoPackage
     public List<RepoChangelogEntry> Changelog { get; set; } = [];
 
     /// <summary><c>name-[epoch:]version-release.arch</c>, the epoch shown only when not 0.</summary>
+    [JsonIgnore]
     public string Nevra => Epoch is "0" or ""
         ? $"{Name}-{Version}-{Release}.{Arch}"
         : $"{Name}-{Epoch}:{Version}-{Release}.{Arch}";

@@ -68,6 +68,15 @@ public sealed class ReaderTests(RepoCorpus corpus) : IDisposable
     }
 
     [Fact]
+    public async Task Reads_our_zstd_metadata()
+    {
+        await RepodataWriter.WriteFromDirectoryAsync(_dir, corpus.TopDir, new RepodataWriterOptions { Compression = RepodataCompression.Zstd, ChunkTargetBytes = 4096 });
+
+        Assert.EndsWith(".zst", Repomd.Load(_dir).Find("other")!.LocationHref, StringComparison.Ordinal);
+        Assert.Equal(Json(RepodataReader.ReadRepository(corpus.CreaterepoOutput)), Json(RepodataReader.ReadRepository(_dir)));
+    }
+
+    [Fact]
     public async Task A_damaged_metadata_file_is_refused_with_its_name()
     {
         await RepodataWriter.WriteFromDirectoryAsync(_dir, corpus.TopDir);
