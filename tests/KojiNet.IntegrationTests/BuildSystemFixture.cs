@@ -60,10 +60,19 @@ public abstract class BuildSystemFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        // Kept for looking into failures: the services' log of the last run of this fixture.
+        lock (Log)
+        {
+            File.WriteAllLines(Path.Combine(Path.GetTempPath(), $"kojinet-it-{(Postgres ? "pg" : "sqlite")}.log"), Log);
+        }
         await Admin.DisposeAsync();
         await System.DisposeAsync();
         _loggers?.Dispose();
         _postgres?.Dispose();
+        if (Environment.GetEnvironmentVariable("KOJINET_IT_KEEP") is { Length: > 0 })
+        {
+            return;
+        }
         try
         {
             Directory.Delete(Dir, recursive: true);

@@ -37,6 +37,15 @@ public abstract class BuildTests<TSystem>(TSystem system) : IClassFixture<TSyste
 
     private string Diagnostics(int taskId) => $"task {taskId}\n{string.Join('\n', system.Log.TakeLast(80))}";
 
+    /// <summary>Assert.True that shows its message (the path or the task and log tail).</summary>
+    private static void Check(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new Xunit.Sdk.XunitException(message);
+        }
+    }
+
     private static string RpmQuery(string file, string format) => ExternalTool.RunChecked("rpm", ["-qp", "--nosignature", "--qf", format, file]);
 
     [Fact]
@@ -46,7 +55,7 @@ public abstract class BuildTests<TSystem>(TSystem system) : IClassFixture<TSyste
         await AddPackageAsync(name);
         var taskId = await StartBuildAsync(Source(name, NoarchSpec(name)));
         var info = await system.WaitForTaskAsync(taskId);
-        Assert.True(Int(info["state"]) == 2, Diagnostics(taskId));
+        Check(Int(info["state"]) == 2, Diagnostics(taskId));
 
         // The task tree closed: SRPM from SCM, one buildArch, tagBuild.
         var children = await ChildrenAsync(taskId);
@@ -66,9 +75,10 @@ public abstract class BuildTests<TSystem>(TSystem system) : IClassFixture<TSyste
         var buildDir = Path.Combine(system.KojiDir, "packages", name, "1.0", "1");
         var rpm = Path.Combine(buildDir, "noarch", $"{name}-1.0-1.noarch.rpm");
         var srpm = Path.Combine(buildDir, "src", $"{name}-1.0-1.src.rpm");
-        Assert.True(File.Exists(rpm), rpm);
-        Assert.True(File.Exists(srpm), srpm);
-        Assert.True(File.Exists(Path.Combine(buildDir, "data", "logs", "noarch", "build.log")));
+        Check(File.Exists(rpm), rpm);
+        Check(File.Exists(srpm), srpm);
+        Check(File.Exists(Path.Combine(buildDir, "data", "logs", "noarch", "build.log")),
+            string.Join('\n', Directory.EnumerateFileSystemEntries(buildDir, "*", SearchOption.AllDirectories)));
         Assert.Equal("Koji.NET Koji.NET Koji.NET local", RpmQuery(rpm, "%{VENDOR} %{PACKAGER} %{DISTRIBUTION}"));
         var rpms = ((IReadOnlyList<object?>)(await system.CallAsync("listRPMs", [], Kw(("buildID", build["id"]))))!).Cast<IReadOnlyDictionary<string, object?>>().ToList();
         Assert.Equal(["noarch", "src"], rpms.Select(r => (string)r["arch"]!).Order(StringComparer.Ordinal));
@@ -94,10 +104,10 @@ public abstract class BuildTests<TSystem>(TSystem system) : IClassFixture<TSyste
         await AddPackageAsync(name);
         var taskId = await StartBuildAsync(Source(name, CSpec(name)));
         var info = await system.WaitForTaskAsync(taskId);
-        Assert.True(Int(info["state"]) == 2, Diagnostics(taskId));
+        Check(Int(info["state"]) == 2, Diagnostics(taskId));
         var arch = system.HostArch;
         var rpm = Path.Combine(system.KojiDir, "packages", name, "1.0", "1", arch, $"{name}-1.0-1.{arch}.rpm");
-        Assert.True(File.Exists(rpm), rpm);
+        Check(File.Exists(rpm), rpm);
         Assert.Equal(arch, RpmQuery(rpm, "%{ARCH}"));
         Assert.Contains("/usr/bin/hello-c", ExternalTool.RunChecked("rpm", ["-qpl", "--nosignature", rpm]), StringComparison.Ordinal);
     }
@@ -163,11 +173,11 @@ public abstract class BuildTests<TSystem>(TSystem system) : IClassFixture<TSyste
         var name = "hello-scratch";
         var taskId = await StartBuildAsync(Source(name, NoarchSpec(name)), scratch: true);
         var info = await system.WaitForTaskAsync(taskId);
-        Assert.True(Int(info["state"]) == 2, Diagnostics(taskId));
+        Check(Int(info["state"]) == 2, Diagnostics(taskId));
         var dir = Path.Combine(system.KojiDir, "scratch", "kojiadmin", $"task_{taskId}");
-        Assert.True(File.Exists(Path.Combine(dir, $"{name}-1.0-1.noarch.rpm")), dir);
-        Assert.True(File.Exists(Path.Combine(dir, $"{name}-1.0-1.src.rpm")), dir);
-        Assert.True(File.Exists(Path.Combine(dir, "logs", "noarch", "build.log")));
+        Check(File.Exists(Path.Combine(dir, $"{name}-1.0-1.noarch.rpm")), dir);
+        Check(File.Exists(Path.Combine(dir, $"{name}-1.0-1.src.rpm")), dir);
+        Check(File.Exists(Path.Combine(dir, "logs", "noarch", "build.log")), string.Join('\n', Directory.EnumerateFileSystemEntries(dir, "*", SearchOption.AllDirectories)));
         Assert.Null(await system.CallAsync("getBuild", $"{name}-1.0-1"));
         Assert.DoesNotContain("tagBuild", (await ChildrenAsync(taskId)).Select(c => (string)c["method"]!));
     }
@@ -183,13 +193,13 @@ public abstract class BuildTests<TSystem>(TSystem system) : IClassFixture<TSyste
         while (archTask is null)
         {
             archTask = (await ChildrenAsync(taskId)).FirstOrDefault(c => (string)c["method"]! == "buildArch" && Int(c["state"]) == 1);
-            Assert.True(DateTime.UtcNow < deadline, Diagnostics(taskId));
+            Check(DateTime.UtcNow < deadline, Diagnostics(taskId));
             await Task.Delay(200);
         }
         // Wait until rpmbuild runs the sleep inside the sandbox.
         while (!ExternalTool.Run("pgrep", ["-f", "sleep 600"]).StdOut.Any(char.IsDigit))
         {
-            Assert.True(DateTime.UtcNow < deadline, Diagnostics(taskId));
+            Check(DateTime.UtcNow < deadline, Diagnostics(taskId));
             await Task.Delay(200);
         }
         await system.CallAsync("cancelTask", taskId);
@@ -198,11 +208,11 @@ public abstract class BuildTests<TSystem>(TSystem system) : IClassFixture<TSyste
         var gone = DateTime.UtcNow.AddSeconds(30);
         while (ExternalTool.Run("pgrep", ["-f", "sleep 600"]).StdOut.Any(char.IsDigit) || Directory.EnumerateDirectories(Path.Combine(system.Dir, "data", "builder", "buildroots")).Any())
         {
-            Assert.True(DateTime.UtcNow < gone, "the build process or its buildroot survived the cancel");
+            Check(DateTime.UtcNow < gone, "the build process or its buildroot survived the cancel");
             await Task.Delay(200);
         }
         var build = (IReadOnlyDictionary<string, object?>?)await system.CallAsync("getBuild", $"{name}-1.0-1");
-        Assert.True(build is null || Int(build["state"]) is 3 or 4);
+        Check(build is null || Int(build["state"]) is 3 or 4, "the build of a canceled task must be FAILED or CANCELED");
     }
 }
 

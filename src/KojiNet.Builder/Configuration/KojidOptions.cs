@@ -1,3 +1,4 @@
+using KojiNet.Builder.Buildroots;
 using KojiNet.Configuration;
 
 namespace KojiNet.Builder.Configuration;
@@ -6,7 +7,8 @@ namespace KojiNet.Builder.Configuration;
 /// The builder's <c>kojid.conf</c> (spec/builder.md §3): only a <c>[kojid]</c> section, upstream's
 /// option names and defaults, an unknown option is an error naming it. Options for mail, images,
 /// Maven and Kerberos are accepted so an existing kojid.conf loads; this builder does not use them.
-/// Our own options: <c>buildroot_backend</c>, <c>lookaside_url</c>, <c>wait_tasks_timeout</c>.
+/// Our own options: <c>buildroot_backend</c>, <c>lookaside_url</c>, <c>wait_tasks_timeout</c>, and the
+/// buildroot options of <see cref="BuildrootOptions"/> (<c>host_provides</c>, <c>rpmbuild_install</c>...).
 /// </summary>
 public sealed class KojidOptions
 {
@@ -219,6 +221,9 @@ public sealed class KojidOptions
     [IniOption("wait_tasks_timeout")]
     public int WaitTasksTimeout { get; set; } = 30;
 
+    /// <summary>The buildroot backends' settings from the same <c>[kojid]</c> section.</summary>
+    public BuildrootOptions Buildroot { get; private set; } = new();
+
     /// <summary>The first topurl (downloads); the others are only written into mock configs.</summary>
     public string? FirstTopUrl => TopUrl?.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
 
@@ -244,8 +249,13 @@ public sealed class KojidOptions
             }
         }
         var section = ini["kojid"] ?? throw new IniFormatException($"{source}: no [kojid] section");
+        // The buildroot backends read their options from the same section (mockdir, host_provides...).
+        var buildrootNames = IniBinder.OptionNames<BuildrootOptions>().Select(n => n.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
         var rlimits = section.Keys.Where(k => k.StartsWith("rlimit_", StringComparison.Ordinal));
-        var options = IniBinder.Bind<KojidOptions>(section, source, rlimits);
+        var kojidNames = IniBinder.OptionNames<KojidOptions>().Select(n => n.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
+        var options = IniBinder.Bind<KojidOptions>(section, source, rlimits.Concat(buildrootNames.Where(n => !kojidNames.Contains(n))));
+        options.Buildroot = IniBinder.Bind<BuildrootOptions>(section, source, section.Keys.Where(k => !buildrootNames.Contains(k)));
+        options.Buildroot.Backend = options.BuildrootBackend;
         options.Validate(source);
         return options;
     }
@@ -260,9 +270,9 @@ public sealed class KojidOptions
         {
             throw new IniFormatException($"{source} [kojid]: 'topurl' is required (the URL of the koji file tree)");
         }
-        if (BuildrootBackend is not ("rpmbuild" or "mock"))
+        if (BuildrootBackend is not ("rpmbuild" or "mock" or "auto"))
         {
-            throw new IniFormatException($"{source} [kojid]: buildroot_backend must be 'rpmbuild' or 'mock', not '{BuildrootBackend}'");
+            throw new IniFormatException($"{source} [kojid]: buildroot_backend must be 'rpmbuild', 'mock' or 'auto', not '{BuildrootBackend}'");
         }
         if (MaxJobs < 1)
         {

@@ -41,22 +41,7 @@ public sealed partial class BuilderDaemon : IAsyncDisposable
     }
 
     /// <summary>The buildroot settings of kojid.conf.</summary>
-    public static BuildrootOptions BuildrootOptionsFrom(KojidOptions options) => new()
-    {
-        Backend = options.BuildrootBackend,
-        MockDir = options.MockDir,
-        MockUser = options.MockUser,
-        MockHost = options.MockHost,
-        Vendor = options.Vendor,
-        Packager = options.Packager,
-        Distribution = options.Distribution,
-        RpmbuildTimeout = options.RpmbuildTimeout,
-        YumProxy = options.YumProxy,
-        MockBootstrapImage = options.MockBootstrapImage,
-        TopDir = options.TopDir,
-        TopUrl = options.TopUrl,
-        ChrootTmpDir = options.ChrootTmpDir,
-    };
+    public static BuildrootOptions BuildrootOptionsFrom(KojidOptions options) => options.Buildroot;
 
     /// <summary>The host id once logged in.</summary>
     public int? HostId => _host?.HostId;
@@ -440,7 +425,10 @@ public sealed partial class BuilderDaemon : IAsyncDisposable
         var localChange = _localChange.WaitAsync(local.Token);
         if (_hubHasWaitTasks && _options.WaitTasksTimeout > 0)
         {
-            var poll = _session!.CallAsync("host.waitTasks", [_options.WaitTasksTimeout], null, local.Token);
+            // Passing the held tasks lets the hub answer at once if one of them was canceled meanwhile.
+            var held = _running.Keys.Cast<object?>().ToList();
+            var poll = _session!.CallAsync("host.waitTasks", [_options.WaitTasksTimeout],
+                new Dictionary<string, object?>(StringComparer.Ordinal) { ["tasks"] = held }, local.Token);
             try
             {
                 await Task.WhenAny(poll, localChange).ConfigureAwait(false);

@@ -14,6 +14,7 @@ public sealed class BuildrootLease : IAsyncDisposable
 {
     private readonly TaskContext _task;
     private readonly LogStreamer _logs;
+    private readonly HashSet<string> _watched = new(StringComparer.Ordinal);
 
     private BuildrootLease(TaskContext task, int id, IBuildroot root, LogStreamer logs)
     {
@@ -53,12 +54,15 @@ public sealed class BuildrootLease : IAsyncDisposable
         };
         var root = await task.Host.Buildroots.CreateAsync(request, task.Cancellation).ConfigureAwait(false);
         var logs = new LogStreamer(task.Session, task.UploadPath, logger: task.Logger);
-        foreach (var log in root.LogFiles())
-        {
-            logs.Add(log);
-        }
-        logs.Start();
         var lease = new BuildrootLease(task, id, root, logs);
+        // The standard logs are watched before they exist, so they stream from their first line.
+        foreach (var log in new[] { BuildrootLogs.MockConfig, BuildrootLogs.MockOutput }.Select(n => Path.Combine(task.WorkDir, n))
+            .Concat(new[] { BuildrootLogs.Root, BuildrootLogs.Build, BuildrootLogs.State }.Select(n => Path.Combine(root.ResultDir, n))))
+        {
+            lease.WatchLog(log);
+        }
+        lease.WatchNewLogs();
+        logs.Start();
         try
         {
             await root.InitAsync(task.Cancellation).ConfigureAwait(false);
@@ -75,16 +79,36 @@ public sealed class BuildrootLease : IAsyncDisposable
     }
 
     /// <summary>Also streams <paramref name="localPath"/> (e.g. <c>checkout.log</c>) to the task's upload directory.</summary>
-    public void WatchLog(string localPath) => _logs.Add(localPath);
+    public void WatchLog(string localPath)
+    {
+        if (_watched.Add(Path.GetFileName(localPath)))
+        {
+            _logs.Add(localPath);
+        }
+    }
+
+    /// <summary>Watches logs the buildroot made since (e.g. <c>dnf.log</c>).</summary>
+    public void WatchNewLogs()
+    {
+        foreach (var log in Root.LogFiles())
+        {
+            WatchLog(log);
+        }
+    }
 
     /// <summary>Uploads what the logs have now (call before reporting results).</summary>
-    public Task FlushLogsAsync() => _logs.FlushAsync(_task.Cancellation);
+    public Task FlushLogsAsync()
+    {
+        WatchNewLogs();
+        return _logs.FlushAsync(_task.Cancellation);
+    }
 
     /// <summary>Final log pass, buildroot EXPIRED on the hub, directory removed.</summary>
     public async ValueTask DisposeAsync()
     {
         try
         {
+            WatchNewLogs();
             await _logs.StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is XmlRpcFaultException or HttpRequestException or IOException or KojiUploadException)

@@ -1,5 +1,4 @@
 using KojiNet.Client;
-using KojiNet.XmlRpc;
 
 namespace KojiNet.Up;
 
@@ -56,17 +55,10 @@ internal static class ExampleSetup
 
     private static async Task AddGroupAsync(KojiSession admin, string group, IEnumerable<string> packages, CancellationToken ct)
     {
-        try
+        await admin.CallAsync("groupListAdd", [LocalSystem.ExampleBuildTag, group], null, ct).ConfigureAwait(false);
+        foreach (var package in packages)
         {
-            await admin.CallAsync("groupListAdd", [LocalSystem.ExampleBuildTag, group], null, ct).ConfigureAwait(false);
-            foreach (var package in packages)
-            {
-                await admin.CallAsync("groupPackageListAdd", [LocalSystem.ExampleBuildTag, group, package], null, ct).ConfigureAwait(false);
-            }
-        }
-        catch (XmlRpcFaultException ex) when (ex.FaultString.Contains("Invalid method", StringComparison.Ordinal))
-        {
-            // A hub without build groups still gets the rest of the example.
+            await admin.CallAsync("groupPackageListAdd", [LocalSystem.ExampleBuildTag, group, package], null, ct).ConfigureAwait(false);
         }
     }
 }

@@ -217,6 +217,9 @@ internal sealed class LocalSystem : IAsyncDisposable
                 buildroot_backend = rpmbuild
                 lookaside_url = {LookasideUrl}
                 allowed_scms = {options.AllowedScms}
+                # The example tag's repo holds only what was built here: the buildroot groups and the
+                # usual toolchain come from this machine; other BuildRequires are installed from the repo.
+                host_provides = @build, @srpm-build, {string.Join(", ", BuildGroup.Union(SrpmBuildGroup).Order(StringComparer.Ordinal))}
                 vendor = Koji.NET
                 packager = Koji.NET
                 distribution = Koji.NET local

@@ -190,12 +190,21 @@ public sealed class BuildHandler : TaskHandler
         };
 
         // Package list and arches (§10.2 steps 8–9).
-        var pkgConfig = await task.CallAsync("getPackageConfig", [destTag!.Get("id"), header.Name], new Dictionary<string, object?>(StringComparer.Ordinal) { ["event"] = eventId }).ConfigureAwait(false) as IReadOnlyDictionary<string, object?>;
+        IReadOnlyDictionary<string, object?>? pkgConfig;
+        try
+        {
+            pkgConfig = await task.CallAsync("getPackageConfig", [destTag!.Get("id"), header.Name], new Dictionary<string, object?>(StringComparer.Ordinal) { ["event"] = eventId }).ConfigureAwait(false) as IReadOnlyDictionary<string, object?>;
+        }
+        catch (XmlRpcFaultException) when (scratch || skipTag)
+        {
+            // A scratch build of a package the hub has never seen: no package config, no list check.
+            pkgConfig = null;
+        }
         if (!scratch && !skipTag)
         {
             if (pkgConfig is null)
             {
-                throw new BuildErrorException($"package {header.Name} not in list for tag {Values.Str(destTag.Get("name"))}");
+                throw new BuildErrorException($"package {header.Name} not in list for tag {Values.Str(destTag!.Get("name"))}");
             }
             if (Values.Truthy(pkgConfig.Get("blocked")))
             {
