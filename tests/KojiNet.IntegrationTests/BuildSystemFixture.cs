@@ -32,7 +32,7 @@ public abstract class BuildSystemFixture : IAsyncLifetime
     /// <summary>Log lines of the builder and repo service (shown when a test fails).</summary>
     public List<string> Log { get; } = [];
 
-    /// <summary>Short scheduler timeouts so a vanished builder loses its task quickly.</summary>
+    /// <summary>Short scheduler timeouts so a vanished builder loses its task quickly (the builder checks in every 3 s).</summary>
     protected virtual string ExtraHubConfig => "HostTimeout = 20\nReadyTimeout = 10\n";
 
     public async Task InitializeAsync()
@@ -51,6 +51,7 @@ public abstract class BuildSystemFixture : IAsyncLifetime
             DatabaseConfig = database,
             ExtraHubConfig = ExtraHubConfig,
             RepoSleepTime = 1,
+            WaitTasksTimeout = 3,
             AllowedScms = $":{Path.Combine(Dir, "git")}/*:no",
             Loggers = _loggers,
         }, CancellationToken.None);

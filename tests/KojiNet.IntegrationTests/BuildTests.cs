@@ -214,6 +214,56 @@ public abstract class BuildTests<TSystem>(TSystem system) : IClassFixture<TSyste
         var build = (IReadOnlyDictionary<string, object?>?)await system.CallAsync("getBuild", $"{name}-1.0-1");
         Check(build is null || Int(build["state"]) is 3 or 4, "the build of a canceled task must be FAILED or CANCELED");
     }
+
+    [Fact]
+    public async Task UploadedSrpmIsRebuiltAndImported()
+    {
+        var name = "hello-srpm";
+        await AddPackageAsync(name);
+        // Make the SRPM locally from the same git layout, then upload it as `koji build` does.
+        var source = Source(name, NoarchSpec(name));
+        var checkout = Path.Combine(system.Dir, "srpm-" + name);
+        var repo = source["git+file://".Length..source.IndexOf('#', StringComparison.Ordinal)];
+        ExternalTool.RunChecked("git", ["clone", "-q", repo, checkout]);
+        var tarball = Path.Combine(checkout, $"{name}-1.0.tar.gz");
+        ExternalTool.RunChecked("curl", ["-sS", "--fail", "--cacert", system.System.CaFile, "-o", tarball,
+            $"{system.System.LookasideUrl}/{name}/{name}-1.0.tar.gz/sha512/{File.ReadAllText(Path.Combine(checkout, "sources")).Split(" = ")[1].Trim()}/{name}-1.0.tar.gz"]);
+        ExternalTool.RunChecked("rpmbuild", ["-bs", "--nodeps", "--define", $"_topdir {checkout}/top", "--define", $"_sourcedir {checkout}", Path.Combine(checkout, $"{name}.spec")]);
+        var srpm = Directory.EnumerateFiles(Path.Combine(checkout, "top", "SRPMS"), "*.src.rpm").Single();
+        var uploadDir = $"cli-build/{DateTime.UtcNow.Ticks}.test";
+        await system.Admin.UploadFileAsync(srpm, uploadDir);
+        var taskId = await StartBuildAsync($"{uploadDir}/{Path.GetFileName(srpm)}");
+        var info = await system.WaitForTaskAsync(taskId);
+        Check(Int(info["state"]) == 2, Diagnostics(taskId));
+        Assert.Contains("rebuildSRPM", (await ChildrenAsync(taskId)).Select(c => (string)c["method"]!));
+        var rpm = Path.Combine(system.KojiDir, "packages", name, "1.0", "1", "noarch", $"{name}-1.0-1.noarch.rpm");
+        Check(File.Exists(rpm), rpm);
+        // The rebuilt SRPM carries this site's packager, not the one of the uploaded file.
+        Assert.Equal("Koji.NET", RpmQuery(Path.Combine(system.KojiDir, "packages", name, "1.0", "1", "src", $"{name}-1.0-1.src.rpm"), "%{PACKAGER}"));
+    }
+
+    [Fact]
+    public async Task ChainBuildWaitsForTheRepoWithTheFirstLevel()
+    {
+        var first = "hello-chain-a";
+        var second = "hello-chain-b";
+        await AddPackageAsync(first);
+        await AddPackageAsync(second);
+        var levels = new List<object?> { new List<object?> { Source(first, NoarchSpec(first)) }, new List<object?> { Source(second, NoarchSpec(second)) } };
+        var taskId = Int(await system.CallAsync("chainBuild", [levels, "kojinet"], Kw()));
+        var info = await system.WaitForTaskAsync(taskId);
+        Check(Int(info["state"]) == 2, Diagnostics(taskId));
+        var children = await ChildrenAsync(taskId);
+        Assert.Contains(children, c => (string)c["method"]! == "waitrepo");
+        Assert.Equal(2, children.Count(c => (string)c["method"]! == "build"));
+        // The second level started only after a repo with the first build was ready.
+        var waitrepo = children.Single(c => (string)c["method"]! == "waitrepo");
+        var repo = (IReadOnlyDictionary<string, object?>)(await system.CallAsync("getTaskResult", waitrepo["id"]))!;
+        var repoDir = Path.Combine(system.KojiDir, "repos", "kojinet-build", Convert.ToString(repo["id"], CultureInfo.InvariantCulture)!);
+        var pkglist = await File.ReadAllTextAsync(Path.Combine(repoDir, system.HostArch, "pkglist"));
+        Assert.Contains($"{first}-1.0-1.noarch.rpm", pkglist, StringComparison.Ordinal);
+        Assert.NotNull(await system.CallAsync("getBuild", $"{second}-1.0-1"));
+    }
 }
 
 public sealed class SqliteBuildTests(SqliteBuildSystem system) : BuildTests<SqliteBuildSystem>(system);

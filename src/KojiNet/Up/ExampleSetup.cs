@@ -44,6 +44,19 @@ internal static class ExampleSetup
         if (await Call("getTag", LocalSystem.ExampleBuildTag).ConfigureAwait(false) is null)
         {
             await admin.CallAsync("createTag", [LocalSystem.ExampleBuildTag], new Dictionary<string, object?>(StringComparer.Ordinal) { ["arches"] = arch }, ct).ConfigureAwait(false);
+            // Like a distribution's build tag: it inherits the destination tag, so what was built
+            // earlier is in the buildroot repo for the next builds.
+            var dest = (IReadOnlyDictionary<string, object?>)(await Call("getTag", LocalSystem.ExampleDestTag).ConfigureAwait(false))!;
+            var link = new Dictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["parent_id"] = dest["id"],
+                ["priority"] = 0,
+                ["maxdepth"] = null,
+                ["intransitive"] = false,
+                ["noconfig"] = false,
+                ["pkg_filter"] = "",
+            };
+            await Call("setInheritanceData", LocalSystem.ExampleBuildTag, new List<object?> { link }).ConfigureAwait(false);
             await AddGroupAsync(admin, "build", LocalSystem.BuildGroup, ct).ConfigureAwait(false);
             await AddGroupAsync(admin, "srpm-build", LocalSystem.SrpmBuildGroup, ct).ConfigureAwait(false);
         }

@@ -37,6 +37,9 @@ internal sealed class LocalSystemOptions
     /// <summary><c>allowed_scms</c> of the builder (default: any host and path, no common repo; sources from the lookaside).</summary>
     public string AllowedScms { get; init; } = "*:*:no";
 
+    /// <summary>The builder's long-poll timeout in seconds; it must stay well below the hub's ReadyTimeout.</summary>
+    public int WaitTasksTimeout { get; init; } = 30;
+
     /// <summary>Run a builder in this process.</summary>
     public bool Builder { get; init; } = true;
 
@@ -212,10 +215,10 @@ internal sealed class LocalSystem : IAsyncDisposable
                 mockdir = {Path.Combine(dir, "builder", "buildroots")}
                 cert = {hostPem}
                 serverca = {CaFile}
-                maxjobs = 4
                 minspace = 100
                 buildroot_backend = rpmbuild
                 lookaside_url = {LookasideUrl}
+                wait_tasks_timeout = {options.WaitTasksTimeout}
                 allowed_scms = {options.AllowedScms}
                 # The example tag's repo holds only what was built here: the buildroot groups and the
                 # usual toolchain come from this machine; other BuildRequires are installed from the repo.
