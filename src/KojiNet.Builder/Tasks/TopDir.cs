@@ -9,7 +9,7 @@ public static class TopDir
     /// </summary>
     public static async Task<string> FetchAsync(TaskContext task, string relPath)
     {
-        if (relPath.Split('/').Any(p => p is ".." or "") )
+        if (relPath.Split('/').Any(p => p is ".." or ""))
         {
             throw new BuildErrorException($"invalid path in the koji tree: {relPath}");
         }
