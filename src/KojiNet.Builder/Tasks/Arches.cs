@@ -4,19 +4,7 @@ namespace KojiNet.Builder.Tasks;
 public static class Arches
 {
     /// <summary>The canonical arch (<c>i686</c> → <c>i386</c>, <c>armv7hl</c> → <c>armhfp</c>...).</summary>
-    public static string Canon(string arch) => arch switch
-    {
-        _ when Glob(arch, "i?86") || arch == "athlon" => "i386",
-        "ia32e" => "x86_64",
-        "ppc64le" => "ppc64le",
-        _ when Glob(arch, "ppc64*") => "ppc64",
-        _ when Glob(arch, "sparc64*") => "sparc64",
-        _ when Glob(arch, "sparc*") => "sparc",
-        _ when Glob(arch, "alpha*") => "alpha",
-        _ when Glob(arch, "arm*h*") => "armhfp",
-        _ when Glob(arch, "arm*") => "arm",
-        _ => arch,
-    };
+    public static string Canon(string arch) => Rpm.RpmArch.Canon(arch);
 
     /// <summary>fnmatch-style glob match (<c>*</c>, <c>?</c>, <c>[...]</c>; case-sensitive).</summary>
     public static bool Glob(string value, string pattern)

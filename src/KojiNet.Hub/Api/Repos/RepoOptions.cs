@@ -206,42 +206,7 @@ internal static class RepoArches
     /// ppc64le) is ppc64, sparc64* sparc64, sparc* sparc, alpha* alpha, arm*h* armhfp, arm* arm;
     /// any other arch is itself.
     /// </summary>
-    public static string Canon(string arch)
-    {
-        if ((arch.Length == 4 && arch[0] == 'i' && arch.EndsWith("86", StringComparison.Ordinal)) || arch == "athlon")
-        {
-            return "i386";
-        }
-        if (arch == "ia32e")
-        {
-            return "x86_64";
-        }
-        if (arch == "ppc64le")
-        {
-            return "ppc64le";
-        }
-        if (arch.StartsWith("ppc64", StringComparison.Ordinal))
-        {
-            return "ppc64";
-        }
-        if (arch.StartsWith("sparc64", StringComparison.Ordinal))
-        {
-            return "sparc64";
-        }
-        if (arch.StartsWith("sparc", StringComparison.Ordinal))
-        {
-            return "sparc";
-        }
-        if (arch.StartsWith("alpha", StringComparison.Ordinal))
-        {
-            return "alpha";
-        }
-        if (arch.StartsWith("arm", StringComparison.Ordinal))
-        {
-            return arch.IndexOf('h', 3) >= 0 ? "armhfp" : "arm";
-        }
-        return arch;
-    }
+    public static string Canon(string arch) => KojiNet.Rpm.RpmArch.Canon(arch);
 
     /// <summary>Koji's <c>is_debuginfo</c>: names ending in <c>-debuginfo</c> or <c>-debugsource</c>, or containing <c>-debuginfo-</c>.</summary>
     public static bool IsDebuginfo(string name) =>

@@ -350,40 +350,5 @@ internal static partial class TaskMaker
 internal static class ArchRules
 {
     /// <summary>Koji's <c>canonArch</c>: the canonical arch of an arch (i686 → i386, armv7hl → armhfp...).</summary>
-    public static string CanonArch(string arch)
-    {
-        if ((arch.Length == 4 && arch[0] == 'i' && arch.EndsWith("86", StringComparison.Ordinal)) || arch == "athlon")
-        {
-            return "i386";
-        }
-        if (arch == "ia32e")
-        {
-            return "x86_64";
-        }
-        if (arch == "ppc64le")
-        {
-            return "ppc64le";
-        }
-        if (arch.StartsWith("ppc64", StringComparison.Ordinal))
-        {
-            return "ppc64";
-        }
-        if (arch.StartsWith("sparc64", StringComparison.Ordinal))
-        {
-            return "sparc64";
-        }
-        if (arch.StartsWith("sparc", StringComparison.Ordinal))
-        {
-            return "sparc";
-        }
-        if (arch.StartsWith("alpha", StringComparison.Ordinal))
-        {
-            return "alpha";
-        }
-        if (arch.StartsWith("arm", StringComparison.Ordinal))
-        {
-            return arch.IndexOf('h', 3) >= 0 ? "armhfp" : "arm";
-        }
-        return arch;
-    }
+    public static string CanonArch(string arch) => KojiNet.Rpm.RpmArch.Canon(arch);
 }
