@@ -1,6 +1,7 @@
 using KojiNet.Hub.Api;
 using KojiNet.Hub.Configuration;
 using KojiNet.Hub.Data;
+using KojiNet.Hub.Policies;
 using KojiNet.Hub.Storage;
 
 namespace KojiNet.Hub;
@@ -23,6 +24,7 @@ public sealed class HubServices : IAsyncDisposable
         Database = database;
         Time = time ?? TimeProvider.System;
         Storage = new StorageLayout(config.Storage.KojiDir);
+        Policies = new PolicyService(config.Policies, config.Operation);
     }
 
     /// <summary>Creates the services for a configuration (the database is not migrated here).</summary>
@@ -43,6 +45,12 @@ public sealed class HubServices : IAsyncDisposable
 
     internal MethodRegistry Methods { get; } = MethodRegistry.Default;
 
+    /// <summary>The hub policies, compiled at start-up.</summary>
+    internal PolicyService Policies { get; }
+
+    /// <summary>Scheduler pass requests and builder wake-ups (event-driven scheduling).</summary>
+    internal Scheduling.TaskSignals TaskSignals { get; } = new();
+
     /// <summary>
     /// SQLite allows one writer at a time and fails a read transaction that later tries to write
     /// when another writer got in first; so on SQLite calls that may write are serialised here
@@ -56,6 +64,7 @@ public sealed class HubServices : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        TaskSignals.Dispose();
         await Database.DisposeAsync().ConfigureAwait(false);
         SqliteWriteLock.Dispose();
     }

@@ -13,6 +13,9 @@ internal static class KojiNetCommand
         root.Subcommands.Add(HubCommand.Create());
         root.Subcommands.Add(DbCommand.Create());
         root.Subcommands.Add(CaCommand.Create());
+        root.Subcommands.Add(BuilderCommand.Create());
+        root.Subcommands.Add(ReposCommand.Create());
+        root.Subcommands.Add(LookasideCommand.Create());
         return root;
     }
 }

@@ -17,11 +17,17 @@ internal sealed class CallContext(HubServices hub, RequestInfo request, bool wri
     private HashSet<string>? _perms;
     private DbConnection? _connection;
     private DbTransaction? _transaction;
+    private List<Func<Task>>? _undo;
+    private bool _committed;
+    private List<Action>? _afterCommit;
 
     public HubServices Hub { get; } = hub;
 
     /// <summary>Whether the call may write (its transaction is a writing one); false for read-only calls.</summary>
     public bool WriteCall => write;
+
+    /// <summary>Cancelled when the client goes away (long-polling calls stop waiting).</summary>
+    public CancellationToken CancellationToken => cancellationToken;
 
     /// <summary>Whether the transaction was opened (so there is something to commit).</summary>
     public bool HasTransaction => _transaction is not null;
@@ -69,14 +75,55 @@ internal sealed class CallContext(HubServices hub, RequestInfo request, bool wri
         }
     }
 
-    /// <summary>Commits the transaction if one was opened.</summary>
+    /// <summary>Commits the transaction if one was opened, then runs the <see cref="AfterCommit"/> actions.</summary>
     public async Task CommitAsync()
     {
         if (_transaction is not null)
         {
             await _transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
+        _committed = true;
+        if (_afterCommit is { } actions)
+        {
+            _afterCommit = null;
+            foreach (var action in actions)
+            {
+                action();
+            }
+        }
     }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once the call's changes are committed (signals to other
+    /// parts of the hub that must see them); never runs when the call fails.
+    /// </summary>
+    public void AfterCommit(Action action) => (_afterCommit ??= []).Add(action);
+
+    /// <summary>
+    /// Ends the current transaction (a read-only call that waits: each later query starts a
+    /// fresh one and sees what others committed meanwhile, and no snapshot is held while waiting).
+    /// </summary>
+    public async Task EndTransactionAsync()
+    {
+        if (_transaction is not null)
+        {
+            await _transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            await _transaction.DisposeAsync().ConfigureAwait(false);
+            _transaction = null;
+        }
+        if (_connection is not null)
+        {
+            // A read-only call on PostgreSQL has a connection but no transaction: give it back too.
+            await _connection.DisposeAsync().ConfigureAwait(false);
+            _connection = null;
+        }
+    }
+
+    /// <summary>
+    /// Registers work outside the database (files moved into place) to undo when the call's
+    /// transaction is not committed after all; undone in reverse order when the context is disposed.
+    /// </summary>
+    public void OnRollback(Func<Task> undo) => (_undo ??= []).Add(undo);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -88,6 +135,13 @@ internal sealed class CallContext(HubServices hub, RequestInfo request, bool wri
         if (_connection is not null)
         {
             await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+        if (!_committed && _undo is not null)
+        {
+            for (var i = _undo.Count - 1; i >= 0; i--)
+            {
+                await _undo[i]().ConfigureAwait(false);
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 using KojiNet.Configuration;
+using KojiNet.Hub.Policies;
 
 namespace KojiNet.Hub.Configuration;
 
@@ -43,6 +44,9 @@ public sealed class HubConfiguration
 
     /// <summary>The raw <c>[policy]</c> section, read by the policy engine.</summary>
     public IniSection? Policy { get; init; }
+
+    /// <summary>The compiled policies: the <c>[policy]</c> section plus the built-in defaults of the policies it leaves out.</summary>
+    internal PolicySet Policies { get; init; } = PolicySet.Defaults;
 
     /// <summary>Reads the <c>.conf</c> files of <paramref name="configDir"/> (sorted) then <paramref name="configFile"/>, which must exist.</summary>
     /// <exception cref="IniFormatException">A file is missing or malformed, or an option is unknown or has a bad value.</exception>
@@ -101,6 +105,7 @@ public sealed class HubConfiguration
             Repos = Bind<RepoOptions>(),
             Server = Bind<ServerOptions>(),
             Policy = ini["policy"],
+            Policies = PolicySet.FromSection(ini["policy"], source),
         };
         config.Validate(source);
         return config;

@@ -171,6 +171,12 @@ public sealed class SchedulerOptions
 
     /// <summary>Minimum seconds between full scheduler passes (new tasks are scheduled at once regardless).</summary>
     public int RunInterval { get; set; } = 60;
+
+    /// <summary>
+    /// Koji.NET's own option: seconds between the background scheduler passes that apply the
+    /// timeouts (a silent host loses its tasks) and catch anything no event announced.
+    /// </summary>
+    public int SchedulerPassInterval { get; set; } = 5;
 }
 
 /// <summary>Repo request queue options.</summary>

@@ -31,6 +31,12 @@ public static class HubHost
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(hub);
+        // Event-driven scheduling: background passes, and on PostgreSQL the other hubs' notifications.
+        builder.Services.AddHostedService(sp => new Scheduling.SchedulerService(hub, sp.GetRequiredService<ILogger<Scheduling.SchedulerService>>()));
+        if (hub.Database.Engine == DatabaseEngine.PostgreSql)
+        {
+            builder.Services.AddHostedService(sp => new Scheduling.PostgresTaskListener(hub, sp.GetRequiredService<ILogger<Scheduling.PostgresTaskListener>>()));
+        }
         var server = hub.Config.Server;
         X509Certificate2? caCert = server.TLSClientCA is { } ca ? X509CertificateLoader.LoadCertificateFromFile(ca) : null;
         X509Certificate2? serverCert = server.TLSCertificate is { } pem ? LoadPem(pem) : null;
@@ -66,6 +72,8 @@ public static class HubHost
             }
         });
         var app = builder.Build();
+        // Long-polling builders get their answer at once when the hub stops.
+        app.Lifetime.ApplicationStopping.Register(hub.TaskSignals.Stop);
         var endpoint = new XmlRpcEndpoint(hub);
         app.Map("/kojihub", endpoint.HandleAsync);
         app.Map("/kojihub/ssllogin", endpoint.HandleAsync);

@@ -24,6 +24,23 @@ public sealed class StorageLayout(string topDir)
     public string RpmPath(string buildName, string version, string release, string rpmName, string arch) =>
         Path.Combine(BuildDir(buildName, version, release), arch, $"{rpmName}-{version}-{release}.{arch}.rpm");
 
+    /// <summary><c>data/logs/ARCH</c> of a build (<c>data/logs</c> when <paramref name="arch"/> is empty).</summary>
+    public string BuildLogDir(string name, string version, string release, string? arch) =>
+        string.IsNullOrEmpty(arch)
+            ? Path.Combine(BuildDir(name, version, release), "data", "logs")
+            : Path.Combine(BuildDir(name, version, release), "data", "logs", arch);
+
+    /// <summary><c>scratch/</c>: scratch build results, per user.</summary>
+    public string ScratchDir => Path.Combine(TopDir, "scratch");
+
+    /// <summary>Where a scratch build's files go: <c>scratch/USER/task_ID</c>.</summary>
+    public string ScratchTaskDir(string userName, int taskId) =>
+        Path.Combine(ScratchDir, userName, "task_" + taskId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>A task's output directory relative to <c>work/</c>: <c>tasks/ID%10000/ID</c>.</summary>
+    public static string TaskRelPath(int taskId) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"tasks/{taskId % 10000}/{taskId}");
+
     /// <summary>
     /// Resolves a client-supplied path relative to <c>work/</c> (uploads), refusing absolute
     /// paths, <c>..</c> components and anything that resolves outside <c>work/</c>.

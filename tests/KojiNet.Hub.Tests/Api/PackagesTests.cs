@@ -53,7 +53,7 @@ public abstract class PackagesTests<THub>(THub hub) : IClassFixture<THub> where 
             emit(out)
             """);
         Assert.Equal("[[null],[null],[null]]", r.GetProperty("mc").GetRawText());
-        Assert.Equal("policy violation (package_list): Only admin/tag can do this via default policy", r.GetProperty("alice").GetProperty("faultString").GetString());
+        Assert.Equal("policy violation (package_list): only admin/tag can do this via default policy", r.GetProperty("alice").GetProperty("faultString").GetString());
         Assert.Equal(1004, r.GetProperty("anon").GetProperty("faultCode").GetInt32());
         Assert.Equal("owner not specified", r.GetProperty("noowner").GetProperty("faultString").GetString());
         Assert.Equal(1000, r.GetProperty("badname").GetProperty("faultCode").GetInt32());

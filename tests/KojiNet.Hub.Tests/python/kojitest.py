@@ -113,6 +113,27 @@ class Session:
         return result
 
 
+def host_session(server, ca, cert):
+    """Logs a builder host in with its certificate and takes the exclusive session, as kojid does."""
+    s = Session(server, ca, cert)
+    s.ssl_login()
+    s.call("exclusiveSession")
+    return s
+
+
+def task_dir(task_id):
+    """A task's upload directory relative to work/ (tasks/<id % 10000>/<id>)."""
+    return "tasks/%d/%d" % (task_id % 10000, task_id)
+
+
+def call_or_fault(sess, method, *args, **kwargs):
+    """The call's result, or its fault as {faultCode, faultString}."""
+    try:
+        return sess.call(method, *args, **kwargs)
+    except xmlrpc.client.Fault as e:
+        return fault_dict(e)
+
+
 def fault_dict(exc):
     return {"faultCode": exc.faultCode, "faultString": exc.faultString}
 
@@ -124,3 +145,91 @@ def emit(value):
             return o.decode("latin-1")
         return str(o)
     json.dump(value, sys.stdout, default=default, separators=(",", ":"))
+
+
+class Builder:
+    """A fake builder host: logged in with its host certificate on an exclusive session, as kojid.
+
+    Results and faults are sent as the XML-RPC methodResponse documents kojid sends.
+    """
+
+    def __init__(self, server, ca, cert):
+        self.session = Session(server, ca, cert)
+        self.session.ssl_login()
+        self.session.call("exclusiveSession")
+        self.id = self.session.call("host.getID")
+
+    def call(self, method, *args, **kwargs):
+        return self.session.call(method, *args, **kwargs)
+
+    def check_in(self, ready=True, load=0.0, maxjobs=None):
+        data = {"methods": ["build", "buildArch", "buildSRPMFromSCM", "tagBuild"]}
+        if maxjobs is not None:
+            data["maxjobs"] = maxjobs
+        return self.call("host.updateHost", load, ready, data=data)
+
+    def subsession(self):
+        """A Session for a subsession of this builder's session (what a forked task process uses)."""
+        info = self.call("subsession")
+        sub = Session.__new__(Session)
+        sub.__dict__.update(self.session.__dict__)
+        sub.session_id = info["session-id"]
+        sub.session_key = info["session-key"]
+        sub.callnum = 0
+        return sub
+
+    def take(self, task_id, weight=None):
+        """Opens an assigned task (as kojid's takeTask); returns the task struct or None."""
+        task = self.call("host.openTask", task_id)
+        if task is not None and weight is not None:
+            self.call("host.setTaskWeight", task_id, weight)
+        return task
+
+    def close(self, task_id, result=None):
+        response = xmlrpc.client.dumps((result,), methodresponse=True, allow_none=True)
+        return self.call("host.closeTask", task_id, response)
+
+    def fail(self, task_id, code, message):
+        response = xmlrpc.client.dumps(xmlrpc.client.Fault(code, message), methodresponse=True, allow_none=True)
+        return self.call("host.failTask", task_id, response)
+
+
+def wait_for(fn, timeout=30.0, interval=0.05):
+    """Calls fn until it returns something truthy; returns that, or raises after timeout seconds."""
+    import time
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fn()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise RuntimeError("condition not met within %.1f s" % timeout)
+        time.sleep(interval)
+
+
+def resume_builder(server, ca, cert, state):
+    """A Builder for a session another script opened (state = builder_state(b) of that script)."""
+    b = Builder.__new__(Builder)
+    b.session = Session(server, ca, cert)
+    b.session.session_id, b.session.session_key, b.session.callnum = state["id"], state["key"], state["callnum"]
+    b.id = state["host_id"]
+    return b
+
+
+def builder_state(b):
+    """What resume_builder needs to continue a builder's session in another script."""
+    return {"id": b.session.session_id, "key": b.session.session_key, "callnum": b.session.callnum, "host_id": b.id}
+
+
+def import_rpms(sess, paths, workdir):
+    """Uploads and imports rpm files the hub does not have yet (pass sources first: they create the builds)."""
+    for path in paths:
+        name = path.rsplit("/", 1)[1]
+        if sess.call("getRPM", name) is None:
+            sess.upload(workdir, name, path)
+            sess.call("importRPM", workdir, name)
+
+
+
+# The name the repo tests use.
+wait_until = wait_for

@@ -297,50 +297,80 @@ internal static class BuildQueries
     }
 
     /// <summary>
-    /// Creates a build (Koji's <c>new_build</c>): package created when needed; an existing NVR is an
-    /// error unless it is a FAILED/CANCELED build with no history, which is recycled (same id).
-    /// Drafts get the release <c>&lt;release&gt;,draft_&lt;id&gt;</c>.
+    /// Creates a build (Koji's <c>new_build</c>): package created when needed. An existing NVR is
+    /// an error, except a BUILDING build of the same task re-initialised (its id is returned) and a
+    /// FAILED/CANCELED build with no tag history and no rpms, which is recycled (same id). Drafts get
+    /// the release <c>&lt;release&gt;,draft_&lt;id&gt;</c> and <c>extra.draft</c>.
     /// </summary>
+    /// <param name="extra">The build's <c>extra</c> struct, or null.</param>
     public static async Task<int> NewBuildAsync(CallContext ctx, string name, string version, string release, int? epoch,
-        int owner, bool draft, int state, double? start, double? completion, string? source = null)
+        int owner, bool draft, int state, double? start, double? completion, string? source = null, int? taskId = null,
+        IReadOnlyDictionary<string, object?>? extra = null)
     {
         NameValidation.InternalName(ctx, name);
         var pkgId = await EnsurePackageAsync(ctx, name).ConfigureAwait(false);
         var eventId = await ctx.GetEventAsync().ConfigureAwait(false);
+        var extraJson = extra is null ? null : PyJson.Encode(extra);
         if (!draft)
         {
             var old = await ByNvrAsync(ctx, name, version, release).ConfigureAwait(false);
             if (old is not null && !old.Draft)
             {
-                var recyclable = old.State is BuildStates.Failed or BuildStates.Canceled
-                    && await ctx.ScalarAsync<int?>("""
-                        SELECT 1 WHERE EXISTS (SELECT 1 FROM tag_listing WHERE build_id = @id)
-                            OR EXISTS (SELECT 1 FROM rpminfo WHERE build_id = @id)
-                        """, new { id = old.Id }).ConfigureAwait(false) is null;
-                if (!recyclable)
+                if (old.State == BuildStates.Building)
+                {
+                    // The controlling task restarted and initialises its build again.
+                    return state == BuildStates.Building && old.Task_Id == taskId
+                        ? old.Id
+                        : throw KojiErrors.Generic($"Build already in progress (task {UserQueries.Repr(old.Task_Id)})");
+                }
+                if (old.State is not (BuildStates.Failed or BuildStates.Canceled))
                 {
                     throw KojiErrors.Generic(string.Create(CultureInfo.InvariantCulture,
                         $"Build already exists (id={old.Id}, state={BuildStates.Name(old.State)}): {{'name': '{name}', 'version': '{version}', 'release': '{release}'}}"));
                 }
+                if (await ctx.ScalarAsync<int?>("SELECT 1 WHERE EXISTS (SELECT 1 FROM tag_listing WHERE build_id = @id)", new { id = old.Id }).ConfigureAwait(false) is not null)
+                {
+                    throw KojiErrors.Generic("Build already exists. Unable to recycle, has tag history");
+                }
+                if (await ctx.ScalarAsync<int?>("SELECT 1 WHERE EXISTS (SELECT 1 FROM rpminfo WHERE build_id = @id)", new { id = old.Id }).ConfigureAwait(false) is not null)
+                {
+                    throw KojiErrors.Generic("Build already exists. Unable to recycle, has rpm data");
+                }
                 await ctx.ExecuteAsync("""
                     UPDATE build SET epoch = @epoch, state = @state, owner = @owner, start_time = @start,
-                        completion_time = @completion, create_event = @eventId, task_id = NULL, source = @source,
-                        extra = NULL, cg_id = NULL, volume_id = 0
+                        completion_time = @completion, create_event = @eventId, task_id = @taskId, source = @source,
+                        extra = @extraJson, cg_id = NULL, volume_id = 0
                     WHERE id = @id
-                    """, new { epoch, state, owner, start, completion, eventId, source, id = old.Id }).ConfigureAwait(false);
+                    """, new { epoch, state, owner, start, completion, eventId, taskId, source, extraJson, id = old.Id }).ConfigureAwait(false);
                 await ctx.ExecuteAsync("DELETE FROM build_types WHERE build_id = @id", new { id = old.Id }).ConfigureAwait(false);
                 return old.Id;
             }
         }
+        else if (extra?.ContainsKey("draft") == true)
+        {
+            throw KojiErrors.Generic("\"draft\" found in input extra which is reserved already");
+        }
         var buildId = await ctx.ExecuteScalarAsync<int>("""
-            INSERT INTO build (volume_id, pkg_id, version, release, epoch, draft, source, create_event, start_time, completion_time, state, owner)
-            VALUES (0, @pkgId, @version, @release, @epoch, @draft, @source, @eventId, @start, @completion, @state, @owner)
+            INSERT INTO build (volume_id, pkg_id, version, release, epoch, draft, source, create_event, start_time, completion_time, state, owner, task_id, extra)
+            VALUES (0, @pkgId, @version, @release, @epoch, @draft, @source, @eventId, @start, @completion, @state, @owner, @taskId, @extraJson)
             RETURNING id
-            """, new { pkgId, version, release, epoch, draft, source, eventId, start, completion, state, owner }).ConfigureAwait(false);
+            """, new { pkgId, version, release, epoch, draft, source, eventId, start, completion, state, owner, taskId, extraJson }).ConfigureAwait(false);
         if (draft)
         {
-            await ctx.ExecuteAsync("UPDATE build SET release = @r WHERE id = @buildId",
-                new { r = string.Create(CultureInfo.InvariantCulture, $"{release},draft_{buildId}"), buildId }).ConfigureAwait(false);
+            var draftRelease = string.Create(CultureInfo.InvariantCulture, $"{release},draft_{buildId}");
+            if (await ctx.ScalarAsync<int?>("""
+                SELECT b.id FROM build b JOIN package p ON p.id = b.pkg_id
+                WHERE p.name = @name AND b.version = @version AND b.release = @draftRelease
+                """, new { name, version, draftRelease }).ConfigureAwait(false) is not null)
+            {
+                throw KojiErrors.Generic($"The build already exists: {{'name': '{name}', 'version': '{version}', 'release': '{draftRelease}'}}");
+            }
+            var withDraft = new Dictionary<string, object?>(extra ?? new Dictionary<string, object?>(), StringComparer.Ordinal)
+            {
+                ["draft"] = new Dictionary<string, object?>(StringComparer.Ordinal) { ["target_release"] = release, ["promoted"] = false },
+            };
+            await ctx.ExecuteAsync("UPDATE build SET release = @draftRelease, extra = @extra WHERE id = @buildId",
+                new { draftRelease, extra = PyJson.Encode(withDraft), buildId }).ConfigureAwait(false);
         }
         return buildId;
     }

@@ -16,17 +16,20 @@ internal static class Versioning
         ? $"{alias}.revoke_event IS NULL"
         : $"({alias}.create_event <= @event AND ({alias}.revoke_event IS NULL OR @event < {alias}.revoke_event))";
 
-    /// <summary>Revokes the current rows of <paramref name="table"/> matching <paramref name="where"/>; returns how many.</summary>
-    public static async Task<int> RevokeAsync(CallContext ctx, string table, string where, object param)
+    /// <summary>
+    /// Revokes the current rows of <paramref name="table"/> matching <paramref name="where"/>; returns how many.
+    /// The revoker is <paramref name="userId"/>, else the caller.
+    /// </summary>
+    public static async Task<int> RevokeAsync(CallContext ctx, string table, string where, object param, int? userId = null)
     {
         var eventId = await ctx.GetEventAsync().ConfigureAwait(false);
-        var merged = Merge(param, eventId, ctx.AssertLogin().UserId);
+        var merged = Merge(param, eventId, userId ?? ctx.AssertLogin().UserId);
         return await ctx.ExecuteAsync(
             $"UPDATE {table} SET revoke_event = @_event, revoker_id = @_user WHERE revoke_event IS NULL AND ({where})", merged).ConfigureAwait(false);
     }
 
-    /// <summary>Inserts a current row into <paramref name="table"/> with the call's event and user.</summary>
-    public static async Task InsertAsync(CallContext ctx, string table, IReadOnlyDictionary<string, object?> values)
+    /// <summary>Inserts a current row into <paramref name="table"/> with the call's event and user (<paramref name="userId"/>, else the caller).</summary>
+    public static async Task InsertAsync(CallContext ctx, string table, IReadOnlyDictionary<string, object?> values, int? userId = null)
     {
         var eventId = await ctx.GetEventAsync().ConfigureAwait(false);
         var p = new Dapper.DynamicParameters();
@@ -35,7 +38,7 @@ internal static class Versioning
             p.Add(k, v);
         }
         p.Add("_event", eventId);
-        p.Add("_user", ctx.AssertLogin().UserId);
+        p.Add("_user", userId ?? ctx.AssertLogin().UserId);
         var columns = string.Join(", ", values.Keys);
         var names = string.Join(", ", values.Keys.Select(k => "@" + k));
         await ctx.ExecuteAsync($"INSERT INTO {table} ({columns}, create_event, creator_id) VALUES ({names}, @_event, @_user)", p).ConfigureAwait(false);

@@ -10,7 +10,11 @@ namespace KojiNet.Hub.Api.History;
 internal static class HistoryApi
 {
     /// <summary>One versioned table: its joins (alias <c>x</c> is the table), its members and the entity filters it answers.</summary>
-    private sealed record Table(string Joins, (string Member, string Sql)[] Members, Dictionary<string, string[]> Entities, string[] Bools);
+    private sealed record Table(string Joins, (string Member, string Sql)[] Members, Dictionary<string, string[]> Entities, string[] Bools)
+    {
+        /// <summary>Members stored as JSON text that upstream's JSONB column hands back decoded.</summary>
+        public string[] Json { get; init; } = [];
+    }
 
     private static Dictionary<string, string[]> E(params (string Entity, string[] Columns)[] e) =>
         e.ToDictionary(x => x.Entity, x => x.Columns, StringComparer.Ordinal);
@@ -46,7 +50,8 @@ internal static class HistoryApi
             E(("external_repo", ["x.external_repo_id"])), []),
         ["external_repo_data"] = new("JOIN external_repo er ON er.id = x.external_repo_id",
             [("external_repo_id", "x.external_repo_id"), ("external_repo.name", "er.name"), ("data", "x.data")],
-            E(("external_repo", ["x.external_repo_id"])), []),
+            E(("external_repo", ["x.external_repo_id"])), [])
+        { Json = ["data"] },
         ["host_config"] = new("JOIN host h ON h.id = x.host_id",
             [("host_id", "x.host_id"), ("host.name", "h.name"), ("arches", "x.arches"), ("capacity", "x.capacity"), ("description", "x.description"),
              ("comment", "x.comment"), ("enabled", "x.enabled")],
@@ -194,6 +199,10 @@ internal static class HistoryApi
                 foreach (var (k, v) in row)
                 {
                     d[k] = k.StartsWith('_') || table.Bools.Contains(k) ? ToBool(v) : Normalize(v);
+                    if (table.Json.Contains(k) && d[k] is string json)
+                    {
+                        d[k] = Tags.PyJson.Decode(json);
+                    }
                 }
                 d["active"] = d["revoke_event"] is null ? true : null;
                 rows.Add(d);

@@ -97,32 +97,35 @@ internal static class PackageApi
     }
 
     /// <summary>
-    /// The <c>package_list</c> policy. No policy engine exists yet, so this applies upstream's
-    /// default rules directly: admin or the <c>tag</c> permission allows, everyone else is
-    /// refused (and <c>force</c> lets an admin past a denial, which the default never gives one).
-    /// Replace with a policy evaluation when the policy engine lands.
+    /// Enforces the <c>package_list</c> policy (policy.md §5): data <c>tag</c> (id), <c>action</c>
+    /// (<c>add</c>, <c>update</c>, <c>block</c>, <c>remove</c>, <c>unblock</c>), <c>package</c> (as
+    /// the caller named it for add/update/block, the id for remove/unblock) and <c>force</c>, which
+    /// lets an admin past a denial.
     /// </summary>
-    private static async Task AssertPackageListPolicyAsync(CallContext ctx)
+    private static Task AssertPackageListPolicyAsync(CallContext ctx, int tagId, string action, object? package, bool force)
     {
         ctx.AssertLogin();
-        if (await ctx.HasPermAsync("admin").ConfigureAwait(false) || await ctx.HasPermAsync("tag").ConfigureAwait(false))
+        return ctx.Hub.Policies.AssertAsync(ctx, "package_list", new Dictionary<string, object?>(StringComparer.Ordinal)
         {
-            return;
-        }
-        throw KojiErrors.NotAllowed("policy violation (package_list): Only admin/tag can do this via default policy");
+            ["tag"] = tagId,
+            ["action"] = action,
+            ["package"] = package,
+            ["force"] = force,
+        }, force: force);
     }
 
     [KojiMethod("packageListAdd")]
     public static async Task<object?> PackageListAdd(CallContext ctx, object? taginfo, object? pkginfo, object? owner = null, object? block = null,
         object? extra_arches = null, bool force = false, bool update = false)
     {
-        await AssertPackageListPolicyAsync(ctx).ConfigureAwait(false);
         await AddAsync(ctx, taginfo, pkginfo, owner, block, extra_arches, force, update).ConfigureAwait(false);
         return null;
     }
 
+    /// <summary>Adds or updates a package list entry (upstream's <c>pkglist_add</c>), after the <c>package_list</c> policy.</summary>
     private static async Task AddAsync(CallContext ctx, object? taginfo, object? pkginfo, object? owner, object? block, object? extraArches, bool force, bool update)
     {
+        ctx.AssertLogin();
         var tag = await TagQueries.GetAsync(ctx, taginfo).ConfigureAwait(false);
         var pkg = await Lookup.NameAsync(ctx, "package", pkginfo).ConfigureAwait(false);
         if (pkg is null && pkginfo is not string)
@@ -130,6 +133,8 @@ internal static class PackageApi
             throw KojiErrors.Generic($"No such package: {Lookup.Str(pkginfo)}");
         }
         int? ownerId = owner is null ? null : (await Lookup.UserAsync(ctx, owner).ConfigureAwait(false)).Id;
+        var action = update ? "update" : ArgumentBinder.Truthy(block) ? "block" : "add";
+        await AssertPackageListPolicyAsync(ctx, tag.Id, action, pkginfo, force).ConfigureAwait(false);
         var previous = pkg is null ? null : await PackageLists.WinnerAsync(ctx, tag.Id, pkg.Id).ConfigureAwait(false);
         bool blocked;
         var changedOwner = false;
@@ -203,9 +208,9 @@ internal static class PackageApi
     [KojiMethod("packageListRemove")]
     public static async Task<object?> PackageListRemove(CallContext ctx, object? taginfo, object? pkginfo, bool force = false)
     {
-        await AssertPackageListPolicyAsync(ctx).ConfigureAwait(false);
         var tag = await TagQueries.GetAsync(ctx, taginfo).ConfigureAwait(false);
         var pkg = (await Lookup.NameAsync(ctx, "package", pkginfo, strict: true).ConfigureAwait(false))!;
+        await AssertPackageListPolicyAsync(ctx, tag.Id, "remove", pkg.Id, force).ConfigureAwait(false);
         var p = new { tagId = tag.Id, pkgId = pkg.Id };
         await Versioning.RevokeAsync(ctx, "tag_packages", "tag_id = @tagId AND package_id = @pkgId", p).ConfigureAwait(false);
         await Versioning.RevokeAsync(ctx, "tag_package_owners", "tag_id = @tagId AND package_id = @pkgId", p).ConfigureAwait(false);
@@ -215,23 +220,22 @@ internal static class PackageApi
     [KojiMethod("packageListBlock")]
     public static async Task<object?> PackageListBlock(CallContext ctx, object? taginfo, object? pkginfo, bool force = false)
     {
-        await AssertPackageListPolicyAsync(ctx).ConfigureAwait(false);
         var tag = await TagQueries.GetAsync(ctx, taginfo).ConfigureAwait(false);
         var pkg = (await Lookup.NameAsync(ctx, "package", pkginfo, strict: true).ConfigureAwait(false))!;
         if (await PackageLists.WinnerAsync(ctx, tag.Id, pkg.Id).ConfigureAwait(false) is null)
         {
             throw KojiErrors.Generic($"Package {pkg.Name} is not in tag listing for {tag.Name}");
         }
-        await AddAsync(ctx, tag.Id, pkg.Id, null, true, null, force, false).ConfigureAwait(false);
+        await AddAsync(ctx, taginfo, pkginfo, null, true, null, force, false).ConfigureAwait(false);
         return null;
     }
 
     [KojiMethod("packageListUnblock")]
     public static async Task<object?> PackageListUnblock(CallContext ctx, object? taginfo, object? pkginfo, bool force = false)
     {
-        await AssertPackageListPolicyAsync(ctx).ConfigureAwait(false);
         var tag = await TagQueries.GetAsync(ctx, taginfo).ConfigureAwait(false);
         var pkg = (await Lookup.NameAsync(ctx, "package", pkginfo, strict: true).ConfigureAwait(false))!;
+        await AssertPackageListPolicyAsync(ctx, tag.Id, "unblock", pkg.Id, force).ConfigureAwait(false);
         var previous = await PackageLists.WinnerAsync(ctx, tag.Id, pkg.Id).ConfigureAwait(false)
             ?? throw KojiErrors.Generic($"no data (blocked or otherwise) for package {pkg.Name} in tag {tag.Name}");
         if (!previous.Blocked)
@@ -271,7 +275,6 @@ internal static class PackageApi
     [KojiMethod("packageListSetOwner")]
     public static async Task<object?> PackageListSetOwner(CallContext ctx, object? taginfo, object? pkginfo, object? owner, bool force = false)
     {
-        await AssertPackageListPolicyAsync(ctx).ConfigureAwait(false);
         await AddAsync(ctx, taginfo, pkginfo, owner, null, null, force, true).ConfigureAwait(false);
         return null;
     }
@@ -279,7 +282,6 @@ internal static class PackageApi
     [KojiMethod("packageListSetArches")]
     public static async Task<object?> PackageListSetArches(CallContext ctx, object? taginfo, object? pkginfo, object? arches, bool force = false)
     {
-        await AssertPackageListPolicyAsync(ctx).ConfigureAwait(false);
         await AddAsync(ctx, taginfo, pkginfo, null, null, arches, force, true).ConfigureAwait(false);
         return null;
     }

@@ -37,21 +37,8 @@ internal static class RpmImport
         {
             throw KojiErrors.Generic($"No such file: {Path.Combine(path, basename)}");
         }
-        RpmPackage pkg;
-        try
-        {
-            pkg = RpmPackage.Open(file);
-        }
-        catch (RpmFormatException e)
-        {
-            throw KojiErrors.Generic($"Invalid rpm {basename}: {e.Message}");
-        }
-        var arch = pkg.IsSource ? "src" : pkg.Arch;
-        var expected = $"{pkg.Name}-{pkg.Version}-{pkg.Release}.{arch}.rpm";
-        if (basename != expected)
-        {
-            throw KojiErrors.Generic($"bad filename: {basename} (expected {expected})");
-        }
+        var rpm = Read(file);
+        var pkg = rpm.Package;
 
         // The build: the SRPM's own NVR, or the NVR of the binary's source rpm.
         string bname, bversion, brelease;
@@ -80,54 +67,7 @@ internal static class RpmImport
                 draft: false, BuildStates.Complete, now, now).ConfigureAwait(false);
             build = (await BuildQueries.ByIdAsync(ctx, id).ConfigureAwait(false))!;
         }
-        if (build.State is not (BuildStates.Complete or BuildStates.Building))
-        {
-            throw KojiErrors.Generic($"Build is {BuildStates.Name(build.State)}: {build.Nvr}");
-        }
-        await BuildQueries.AddTypeAsync(ctx, build.Id, "rpm").ConfigureAwait(false);
-
-        var dup = await ctx.ScalarAsync<int?>("""
-            SELECT id FROM rpminfo WHERE name = @Name AND version = @Version AND release = @Release AND arch = @arch
-                AND external_repo_id = 0 AND draft = FALSE
-            """, new { pkg.Name, pkg.Version, pkg.Release, arch }).ConfigureAwait(false);
-        if (dup is not null)
-        {
-            throw KojiErrors.Generic($"Duplicate rpm: {pkg.Name}-{pkg.Version}-{pkg.Release}.{arch}");
-        }
-
-        var fileSize = new FileInfo(file).Length;
-        string sha256;
-        await using (var fs = File.OpenRead(file))
-        {
-            sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(fs).ConfigureAwait(false));
-        }
-        var rpmId = await ctx.ExecuteScalarAsync<int>("""
-            INSERT INTO rpminfo (build_id, buildroot_id, name, version, release, epoch, arch, draft, external_repo_id,
-                                 payloadhash, size, buildtime, metadata_only)
-            VALUES (@buildId, NULL, @name, @version, @release, @epoch, @arch, @draft, 0, @payloadhash, @size, @buildtime, FALSE)
-            RETURNING id
-            """, new
-        {
-            buildId = build.Id,
-            name = pkg.Name,
-            version = pkg.Version,
-            release = pkg.Release,
-            epoch = (int?)pkg.Epoch,
-            arch,
-            draft = build.Draft,
-            payloadhash = pkg.SigMd5 ?? throw KojiErrors.Generic($"No sigmd5 in {basename}"),
-            size = fileSize,
-            buildtime = pkg.BuildTime ?? 0,
-        }).ConfigureAwait(false);
-
-        await StoreHeaderDataAsync(ctx, rpmId, pkg, fileSize, sha256).ConfigureAwait(false);
-
-        // The signature header as imported: sigkey '' when unsigned, else the short key id.
-        var sigkey = pkg.PgpSignature?.ShortKeyId ?? "";
-        var sigBytes = pkg.Signature.ToArray();
-        var sighash = Convert.ToHexStringLower(MD5.HashData(sigBytes));
-        await ctx.ExecuteAsync("INSERT INTO rpmsigs (rpm_id, sigkey, sighash) VALUES (@rpmId, @sigkey, @sighash)",
-            new { rpmId, sigkey, sighash }).ConfigureAwait(false);
+        var rpmId = await RecordAsync(ctx, rpm, build, buildrootId: null).ConfigureAwait(false);
 
         var tagIds = await ctx.QueryAsync<int>("SELECT tag_id FROM tag_listing WHERE build_id = @id AND revoke_event IS NULL", new { id = build.Id }).ConfigureAwait(false);
         var eventId = await ctx.GetEventAsync().ConfigureAwait(false);
@@ -139,19 +79,124 @@ internal static class RpmImport
 
         // Files last: the database work above is what can still fail.
         var storage = ctx.Hub.Storage;
-        var dest = storage.RpmPath(build.Package_Name, build.Version, build.Release, pkg.Name, arch);
+        var dest = storage.RpmPath(build.Package_Name, build.Version, build.Release, pkg.Name, rpm.Arch);
         Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
         File.Move(file, dest, overwrite: true);
-        var sigDir = Path.Combine(storage.BuildDir(build.Package_Name, build.Version, build.Release), "data", "sigcache", sigkey, arch);
-        Directory.CreateDirectory(sigDir);
-        await File.WriteAllBytesAsync(Path.Combine(sigDir, basename + ".sig"), sigBytes).ConfigureAwait(false);
+        var sigPath = SigCachePath(storage, build, rpm);
+        Directory.CreateDirectory(Path.GetDirectoryName(sigPath)!);
+        await File.WriteAllBytesAsync(sigPath, rpm.SignatureHeader).ConfigureAwait(false);
 
-        var rpm = (await RpmQueries.FindAllAsync(ctx, rpmId).ConfigureAwait(false))[0];
-        var result = RpmQueries.ToStruct(rpm);
+        var row = (await RpmQueries.FindAllAsync(ctx, rpmId).ConfigureAwait(false))[0];
+        var result = RpmQueries.ToStruct(row);
         result["build"] = BuildQueries.ToStruct((await BuildQueries.ByIdAsync(ctx, build.Id).ConfigureAwait(false))!);
         result["brootid"] = null;
         return result;
     }
+
+    /// <summary>
+    /// Reads an RPM to import: its header must parse and its file name must be Koji's
+    /// <c>N-V-R.A.rpm</c> (arch <c>src</c> for source packages); GenericError otherwise.
+    /// </summary>
+    public static RpmToImport Read(string file)
+    {
+        var basename = Path.GetFileName(file);
+        RpmPackage pkg;
+        try
+        {
+            pkg = RpmPackage.Open(file);
+        }
+        catch (RpmFormatException e)
+        {
+            throw KojiErrors.Generic($"Invalid rpm {basename}: {e.Message}");
+        }
+        var arch = pkg.IsSource ? "src" : pkg.Arch;
+        var expected = $"{pkg.Name}-{pkg.Version}-{pkg.Release}.{arch}.rpm";
+        if (basename != expected)
+        {
+            throw KojiErrors.Generic($"bad filename: {basename} (expected {expected})");
+        }
+        return new RpmToImport(file, pkg, arch);
+    }
+
+    /// <summary>
+    /// Checks that an RPM belongs to <paramref name="build"/>: a binary's <c>sourcerpm</c>, or the
+    /// SRPM's own file name, must be the build's <c>N-V-R.src.rpm</c> (a draft's target release).
+    /// </summary>
+    public static void CheckBelongsTo(RpmToImport rpm, BuildRow build)
+    {
+        var release = build.Draft && build.Release.LastIndexOf(",draft_", StringComparison.Ordinal) is var i and >= 0
+            ? build.Release[..i]
+            : build.Release;
+        var srpmName = $"{build.Package_Name}-{build.Version}-{release}.src.rpm";
+        var actual = rpm.Package.IsSource ? Path.GetFileName(rpm.File) : rpm.Package.SourceRpm;
+        if (actual != srpmName)
+        {
+            throw KojiErrors.Generic($"srpm mismatch for {rpm.File}: {actual} (expected {srpmName})");
+        }
+    }
+
+    /// <summary>
+    /// Records one RPM of <paramref name="build"/> in the database: the <c>rpminfo</c> row (with its
+    /// buildroot), the header data the RPM queries answer from, and the signature header
+    /// (<c>rpmsigs</c>). The file itself is not touched. Returns the new rpm id.
+    /// </summary>
+    public static async Task<int> RecordAsync(CallContext ctx, RpmToImport rpm, BuildRow build, int? buildrootId)
+    {
+        var pkg = rpm.Package;
+        var basename = Path.GetFileName(rpm.File);
+        if (build.State is not (BuildStates.Complete or BuildStates.Building))
+        {
+            throw KojiErrors.Generic($"Build is {BuildStates.Name(build.State)}: {build.Nvr}");
+        }
+        await BuildQueries.AddTypeAsync(ctx, build.Id, "rpm").ConfigureAwait(false);
+
+        var dup = build.Draft ? null : await ctx.ScalarAsync<int?>("""
+            SELECT id FROM rpminfo WHERE name = @Name AND version = @Version AND release = @Release AND arch = @arch
+                AND external_repo_id = 0 AND draft = FALSE
+            """, new { pkg.Name, pkg.Version, pkg.Release, arch = rpm.Arch }).ConfigureAwait(false);
+        if (dup is not null)
+        {
+            throw KojiErrors.Generic($"Duplicate rpm: {pkg.Name}-{pkg.Version}-{pkg.Release}.{rpm.Arch}");
+        }
+
+        var fileSize = new FileInfo(rpm.File).Length;
+        string sha256;
+        await using (var fs = File.OpenRead(rpm.File))
+        {
+            sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(fs).ConfigureAwait(false));
+        }
+        var rpmId = await ctx.ExecuteScalarAsync<int>("""
+            INSERT INTO rpminfo (build_id, buildroot_id, name, version, release, epoch, arch, draft, external_repo_id,
+                                 payloadhash, size, buildtime, metadata_only)
+            VALUES (@buildId, @buildrootId, @name, @version, @release, @epoch, @arch, @draft, 0, @payloadhash, @size, @buildtime, FALSE)
+            RETURNING id
+            """, new
+        {
+            buildId = build.Id,
+            buildrootId,
+            name = pkg.Name,
+            version = pkg.Version,
+            release = pkg.Release,
+            epoch = (int?)pkg.Epoch,
+            arch = rpm.Arch,
+            draft = build.Draft,
+            payloadhash = pkg.SigMd5 ?? throw KojiErrors.Generic($"No sigmd5 in {basename}"),
+            size = fileSize,
+            buildtime = pkg.BuildTime ?? 0,
+        }).ConfigureAwait(false);
+
+        await StoreHeaderDataAsync(ctx, rpmId, pkg, fileSize, sha256).ConfigureAwait(false);
+
+        var sighash = Convert.ToHexStringLower(MD5.HashData(rpm.SignatureHeader));
+        await ctx.ExecuteAsync("INSERT INTO rpmsigs (rpm_id, sigkey, sighash) VALUES (@rpmId, @sigkey, @sighash)",
+            new { rpmId, sigkey = rpm.Sigkey, sighash }).ConfigureAwait(false);
+        return rpmId;
+    }
+
+    /// <summary>Where the signature header of an imported RPM is cached: <c>data/sigcache/&lt;key&gt;/&lt;arch&gt;/&lt;file&gt;.sig</c>.</summary>
+    public static string SigCachePath(Storage.StorageLayout storage, BuildRow build, RpmToImport rpm) =>
+        Path.Combine(storage.BuildDir(build.Package_Name, build.Version, build.Release), "data", "sigcache", rpm.Sigkey, rpm.Arch,
+            Path.GetFileName(rpm.File) + ".sig");
 
     private static async Task StoreHeaderDataAsync(CallContext ctx, int rpmId, RpmPackage pkg, long fileSize, string sha256)
     {
@@ -225,4 +270,14 @@ internal static class RpmImport
                 log.Select((c, i) => new { rpmId, idx = i, time = c.Time, author = c.Name, text = c.Text }).ToList()).ConfigureAwait(false);
         }
     }
+}
+
+/// <summary>An RPM file read for import, with the arch Koji records (<c>src</c> for source packages).</summary>
+internal sealed record RpmToImport(string File, RpmPackage Package, string Arch)
+{
+    /// <summary>The signature key as imported: <c>''</c> when unsigned, else the short key id.</summary>
+    public string Sigkey => Package.PgpSignature?.ShortKeyId ?? "";
+
+    /// <summary>The signature header bytes (what <c>data/sigcache</c> holds).</summary>
+    public byte[] SignatureHeader => Package.Signature.ToArray();
 }

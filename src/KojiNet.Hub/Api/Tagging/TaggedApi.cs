@@ -218,7 +218,19 @@ internal static class TaggedApi
         var t = await TagQueries.GetAsync(ctx, tag).ConfigureAwait(false);
         var b = await BuildQueries.GetAsync(ctx, build).ConfigureAwait(false);
         await AssertTagAccessAsync(ctx, t).ConfigureAwait(false);
+        await ctx.Hub.Policies.AssertTagPolicyAsync(ctx, "tag", t.Id, null, b.Id, force).ConfigureAwait(false);
         _ = notify;
+        await DirectTagAsync(ctx, t, b, force).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>
+    /// Koji's <c>_direct_tag_build</c>: tags a COMPLETE build (TagError otherwise); an already tagged
+    /// build is TagError unless <paramref name="force"/>, which re-tags it. Recorded as
+    /// <paramref name="userId"/> (the caller when null); no access or policy check.
+    /// </summary>
+    internal static async Task DirectTagAsync(CallContext ctx, TagRow t, BuildRow b, bool force, int? userId = null)
+    {
         if (b.State != BuildStates.Complete)
         {
             throw KojiErrors.Tag($"build {b.Nvr} not complete: state {BuildStates.Name(b.State)}");
@@ -231,14 +243,13 @@ internal static class TaggedApi
             {
                 throw KojiErrors.Tag($"build {b.Nvr} already tagged ({t.Name})");
             }
-            await Common.Versioning.RevokeAsync(ctx, "tag_listing", "tag_id = @tagId AND build_id = @buildId", new { tagId = t.Id, buildId = b.Id }).ConfigureAwait(false);
+            await Common.Versioning.RevokeAsync(ctx, "tag_listing", "tag_id = @tagId AND build_id = @buildId", new { tagId = t.Id, buildId = b.Id }, userId).ConfigureAwait(false);
         }
         await Common.Versioning.InsertAsync(ctx, "tag_listing", new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             ["build_id"] = b.Id,
             ["tag_id"] = t.Id,
-        }).ConfigureAwait(false);
-        return null;
+        }, userId).ConfigureAwait(false);
     }
 
     [KojiMethod("untagBuildBypass")]
@@ -248,12 +259,23 @@ internal static class TaggedApi
         var t = await TagQueries.GetAsync(ctx, tag).ConfigureAwait(false);
         var b = await BuildQueries.GetAsync(ctx, build).ConfigureAwait(false);
         await AssertTagAccessAsync(ctx, t).ConfigureAwait(false);
-        _ = (force, notify);
-        var n = await Common.Versioning.RevokeAsync(ctx, "tag_listing", "tag_id = @tagId AND build_id = @buildId", new { tagId = t.Id, buildId = b.Id }).ConfigureAwait(false);
+        await ctx.Hub.Policies.AssertTagPolicyAsync(ctx, "untag", null, t.Id, b.Id, force).ConfigureAwait(false);
+        _ = notify;
+        await DirectUntagAsync(ctx, t, b, strict).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>
+    /// Koji's <c>_direct_untag_build</c>: revokes the build's listing in the tag, as
+    /// <paramref name="userId"/> (the caller when null); TagError when it was not tagged and
+    /// <paramref name="strict"/>. No access or policy check.
+    /// </summary>
+    internal static async Task DirectUntagAsync(CallContext ctx, TagRow t, BuildRow b, bool strict, int? userId = null)
+    {
+        var n = await Common.Versioning.RevokeAsync(ctx, "tag_listing", "tag_id = @tagId AND build_id = @buildId", new { tagId = t.Id, buildId = b.Id }, userId).ConfigureAwait(false);
         if (n == 0 && strict)
         {
             throw KojiErrors.Tag($"build {b.Nvr} not in tag {t.Name}");
         }
-        return null;
     }
 }
