@@ -190,6 +190,41 @@ internal sealed class CallContext(HubServices hub, RequestInfo request, bool wri
         return _eventId.Value;
     }
 
+    /// <summary>
+    /// Runs an INSERT (without RETURNING) whose SQL names the call's event as <c>@_event</c>.
+    /// Returns the value of the <paramref name="returning"/> expression of the inserted row (null
+    /// when nothing was inserted), or the number of rows inserted when it is null. When the call
+    /// has no event yet, PostgreSQL creates it in the same statement (a data-modifying WITH): the
+    /// hot write paths then cost one statement less.
+    /// </summary>
+    public async Task<long?> InsertWithEventAsync(string insertSql, DynamicParameters param, string? returning = null)
+    {
+        if (_eventId is not null || Engine != DatabaseEngine.PostgreSql)
+        {
+            param.Add("_event", await GetEventAsync().ConfigureAwait(false));
+            return returning is null
+                ? await ExecuteAsync(insertSql, param).ConfigureAwait(false)
+                : await ExecuteScalarAsync<long?>($"{insertSql} RETURNING {returning}", param).ConfigureAwait(false);
+        }
+        param.Add("_now", Hub.Now());
+        var sql = "WITH _ev AS (INSERT INTO events (time) VALUES (@_now) RETURNING id), _ins AS ("
+            + insertSql.Replace("@_event", "(SELECT id FROM _ev)", StringComparison.Ordinal)
+            + $" RETURNING {returning ?? "1"} AS v) SELECT (SELECT id FROM _ev) AS EventId, "
+            + (returning is null ? "(SELECT count(*) FROM _ins)" : "(SELECT v FROM _ins)") + " AS Value";
+        MarkWrite();
+        var (c, tx) = await DbAsync().ConfigureAwait(false);
+        var row = await c.QuerySingleAsync<EventInsert>(new CommandDefinition(sql, param, tx)).ConfigureAwait(false);
+        _eventId = row.EventId;
+        return row.Value;
+    }
+
+    private sealed class EventInsert
+    {
+        public int EventId { get; set; }
+
+        public long? Value { get; set; }
+    }
+
     public async Task<IEnumerable<T>> QueryAsync<T>(string sql, object? param = null)
     {
         var (c, tx) = await DbAsync().ConfigureAwait(false);

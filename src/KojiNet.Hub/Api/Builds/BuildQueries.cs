@@ -309,7 +309,6 @@ internal static class BuildQueries
     {
         NameValidation.InternalName(ctx, name);
         var pkgId = await EnsurePackageAsync(ctx, name).ConfigureAwait(false);
-        var eventId = await ctx.GetEventAsync().ConfigureAwait(false);
         var extraJson = extra is null ? null : PyJson.Encode(extra);
         if (!draft)
         {
@@ -336,6 +335,7 @@ internal static class BuildQueries
                 {
                     throw KojiErrors.Generic("Build already exists. Unable to recycle, has rpm data");
                 }
+                var eventId = await ctx.GetEventAsync().ConfigureAwait(false);
                 await ctx.ExecuteAsync("""
                     UPDATE build SET epoch = @epoch, state = @state, owner = @owner, start_time = @start,
                         completion_time = @completion, create_event = @eventId, task_id = @taskId, source = @source,
@@ -350,11 +350,11 @@ internal static class BuildQueries
         {
             throw KojiErrors.Generic("\"draft\" found in input extra which is reserved already");
         }
-        var buildId = await ctx.ExecuteScalarAsync<int>("""
+        var buildId = (int)(await ctx.InsertWithEventAsync("""
             INSERT INTO build (volume_id, pkg_id, version, release, epoch, draft, source, create_event, start_time, completion_time, state, owner, task_id, extra)
-            VALUES (0, @pkgId, @version, @release, @epoch, @draft, @source, @eventId, @start, @completion, @state, @owner, @taskId, @extraJson)
-            RETURNING id
-            """, new { pkgId, version, release, epoch, draft, source, eventId, start, completion, state, owner, taskId, extraJson }).ConfigureAwait(false);
+            VALUES (0, @pkgId, @version, @release, @epoch, @draft, @source, @_event, @start, @completion, @state, @owner, @taskId, @extraJson)
+            """, new Dapper.DynamicParameters(new { pkgId, version, release, epoch, draft, source, start, completion, state, owner, taskId, extraJson }), "id").ConfigureAwait(false)
+            ?? throw new InvalidOperationException("build insert returned no id"));
         if (draft)
         {
             var draftRelease = string.Create(CultureInfo.InvariantCulture, $"{release},draft_{buildId}");

@@ -28,20 +28,26 @@ internal static class Versioning
             $"UPDATE {table} SET revoke_event = @_event, revoker_id = @_user WHERE revoke_event IS NULL AND ({where})", merged).ConfigureAwait(false);
     }
 
-    /// <summary>Inserts a current row into <paramref name="table"/> with the call's event and user (<paramref name="userId"/>, else the caller).</summary>
-    public static async Task InsertAsync(CallContext ctx, string table, IReadOnlyDictionary<string, object?> values, int? userId = null)
+    /// <summary>
+    /// Inserts a current row into <paramref name="table"/> with the call's event and user
+    /// (<paramref name="userId"/>, else the caller); returns the rows inserted. With
+    /// <paramref name="onConflict"/> (a conflict target such as <c>(a, b) WHERE revoke_event IS NULL</c>)
+    /// a row that would violate that unique index is skipped instead, and 0 is returned.
+    /// </summary>
+    public static async Task<int> InsertAsync(CallContext ctx, string table, IReadOnlyDictionary<string, object?> values, int? userId = null,
+        string? onConflict = null)
     {
-        var eventId = await ctx.GetEventAsync().ConfigureAwait(false);
         var p = new Dapper.DynamicParameters();
         foreach (var (k, v) in values)
         {
             p.Add(k, v);
         }
-        p.Add("_event", eventId);
         p.Add("_user", userId ?? ctx.AssertLogin().UserId);
         var columns = string.Join(", ", values.Keys);
         var names = string.Join(", ", values.Keys.Select(k => "@" + k));
-        await ctx.ExecuteAsync($"INSERT INTO {table} ({columns}, create_event, creator_id) VALUES ({names}, @_event, @_user)", p).ConfigureAwait(false);
+        var conflict = onConflict is null ? "" : $" ON CONFLICT {onConflict} DO NOTHING";
+        return (int)(await ctx.InsertWithEventAsync(
+            $"INSERT INTO {table} ({columns}, create_event, creator_id) VALUES ({names}, @_event, @_user){conflict}", p).ConfigureAwait(false) ?? 0);
     }
 
     private static Dapper.DynamicParameters Merge(object param, int eventId, int userId)

@@ -235,21 +235,23 @@ internal static class TaggedApi
         {
             throw KojiErrors.Tag($"build {b.Nvr} not complete: state {BuildStates.Name(b.State)}");
         }
-        var tagged = await ctx.ScalarAsync<int?>("SELECT 1 FROM tag_listing WHERE tag_id = @tagId AND build_id = @buildId AND revoke_event IS NULL",
-            new { tagId = t.Id, buildId = b.Id }).ConfigureAwait(false);
-        if (tagged is not null)
-        {
-            if (!force)
-            {
-                throw KojiErrors.Tag($"build {b.Nvr} already tagged ({t.Name})");
-            }
-            await Common.Versioning.RevokeAsync(ctx, "tag_listing", "tag_id = @tagId AND build_id = @buildId", new { tagId = t.Id, buildId = b.Id }, userId).ConfigureAwait(false);
-        }
-        await Common.Versioning.InsertAsync(ctx, "tag_listing", new Dictionary<string, object?>(StringComparer.Ordinal)
+        var row = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             ["build_id"] = b.Id,
             ["tag_id"] = t.Id,
-        }, userId).ConfigureAwait(false);
+        };
+        // One statement when the build is not tagged yet (the usual case): the current-listing
+        // unique index turns "already tagged" into no row inserted.
+        if (await Common.Versioning.InsertAsync(ctx, "tag_listing", row, userId, onConflict: "(build_id, tag_id) WHERE revoke_event IS NULL").ConfigureAwait(false) > 0)
+        {
+            return;
+        }
+        if (!force)
+        {
+            throw KojiErrors.Tag($"build {b.Nvr} already tagged ({t.Name})");
+        }
+        await Common.Versioning.RevokeAsync(ctx, "tag_listing", "tag_id = @tagId AND build_id = @buildId", new { tagId = t.Id, buildId = b.Id }, userId).ConfigureAwait(false);
+        await Common.Versioning.InsertAsync(ctx, "tag_listing", row, userId).ConfigureAwait(false);
     }
 
     [KojiMethod("untagBuildBypass")]
