@@ -138,11 +138,50 @@ public sealed partial class RepoPackage
         }
     }
 
+    /// <summary>
+    /// Builds the metadata of a package from its stored main header alone (no signature header, no
+    /// package file): what a hub that kept each RPM's header at import serves. The sizes the
+    /// signature header may hold are taken from <paramref name="archiveSize"/> when the main header
+    /// has none.
+    /// </summary>
+    /// <param name="header">The package's main header.</param>
+    /// <param name="headerStart">File offset of the main header in the package file.</param>
+    /// <param name="pkgId">Lowercase hex SHA-256 of the whole package file.</param>
+    /// <param name="packageSize">Size of the package file in bytes.</param>
+    /// <param name="fileTime">Modification time of the package file, seconds since the Unix epoch.</param>
+    /// <param name="archiveSize">Uncompressed payload size as recorded with the package, or null.</param>
+    /// <param name="locationHref">The package's path relative to the repository.</param>
+    /// <param name="locationBase">Optional base URL (<c>xml:base</c>).</param>
+    /// <exception cref="RepodataException">A header entry is malformed; the message names the package.</exception>
+    public static RepoPackage FromHeader(RpmHeader header, long headerStart, string pkgId, long packageSize, long fileTime,
+        long? archiveSize, string locationHref, string? locationBase = null)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(pkgId);
+        ArgumentNullException.ThrowIfNull(locationHref);
+        try
+        {
+            return Map(header, headerStart, headerStart + header.Length, () => archiveSize is { } a ? checked((ulong)a) : null, () => null,
+                pkgId, packageSize, fileTime, locationHref, locationBase);
+        }
+        catch (Exception e) when (e is RpmFormatException or OverflowException)
+        {
+            throw new RepodataException($"{locationHref}: malformed RPM header: {e.Message}", e);
+        }
+    }
+
     private static RepoPackage Map(RpmPackage rpm, string pkgId, long packageSize, long fileTime,
         string locationHref, string? locationBase)
     {
-        var h = rpm.Header;
         var sig = rpm.Signature;
+        return Map(rpm.Header, rpm.HeaderStart, rpm.HeaderEnd,
+            () => sig.GetUInt64(RpmSignatureTag.LongArchiveSize), () => sig.GetUInt64(RpmSignatureTag.PayloadSize),
+            pkgId, packageSize, fileTime, locationHref, locationBase);
+    }
+
+    private static RepoPackage Map(RpmHeader h, long headerStart, long headerEnd, Func<ulong?> signatureArchiveSize,
+        Func<ulong?> signaturePayloadSize, string pkgId, long packageSize, long fileTime, string locationHref, string? locationBase)
+    {
         var isSource = h.GetUInt32(RpmTag.SourcePackage) is { } sp && sp != 0;
         var package = new RepoPackage
         {
@@ -163,9 +202,9 @@ public sealed partial class RepoPackage
             InstalledSize = checked((long)(h.GetUInt64(RpmTag.LongSize) ?? h.GetUInt64(RpmTag.Size) ?? 0)),
             // rpm merges the signature header's sizes into the main header only where it has none.
             ArchiveSize = checked((long)(h.GetUInt64(RpmTag.LongArchiveSize)
-                ?? sig.GetUInt64(RpmSignatureTag.LongArchiveSize)
+                ?? signatureArchiveSize()
                 ?? h.GetUInt64(RpmTag.ArchiveSize)
-                ?? sig.GetUInt64(RpmSignatureTag.PayloadSize)
+                ?? signaturePayloadSize()
                 ?? 0)),
             LocationHref = locationHref,
             LocationBase = locationBase,
@@ -174,8 +213,8 @@ public sealed partial class RepoPackage
             Group = HeaderText.GetString(h, RpmTag.Group) ?? string.Empty,
             BuildHost = HeaderText.GetString(h, RpmTag.BuildHost) ?? string.Empty,
             SourceRpm = HeaderText.GetString(h, RpmTag.SourceRpm) ?? string.Empty,
-            HeaderStart = rpm.HeaderStart,
-            HeaderEnd = rpm.HeaderEnd,
+            HeaderStart = headerStart,
+            HeaderEnd = headerEnd,
         };
         var fileNames = ReadFiles(h, package.Files);
         ReadDependencies(h, package, fileNames);

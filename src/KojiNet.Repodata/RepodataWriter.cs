@@ -50,7 +50,7 @@ public static class RepodataWriter
             ArgumentNullException.ThrowIfNull(p, nameof(packages));
             sources.Add(new ModelSource(p));
         }
-        return WriteCoreAsync(outputDirectory, sources, options ?? new RepodataWriterOptions(), cancellationToken);
+        return WriteCoreAsync(outputDirectory, (_, _) => Task.FromResult(sources), options ?? new RepodataWriterOptions(), cancellationToken);
     }
 
     /// <summary>
@@ -83,7 +83,7 @@ public static class RepodataWriter
             }
             sources.Add(new FileSource(Path.Combine(packagesDirectory, href), href));
         }
-        return WriteCoreAsync(outputDirectory, sources, options ?? new RepodataWriterOptions(), cancellationToken);
+        return WriteCoreAsync(outputDirectory, (_, _) => Task.FromResult(sources), options ?? new RepodataWriterOptions(), cancellationToken);
     }
 
     /// <summary>Writes metadata for every <c>*.rpm</c> below <paramref name="packagesDirectory"/>, like <c>createrepo_c -o outputDirectory packagesDirectory</c>.</summary>
@@ -98,11 +98,74 @@ public static class RepodataWriter
         return WriteFromRpmFilesAsync(outputDirectory, root, paths, options, cancellationToken);
     }
 
+    /// <summary>
+    /// Writes metadata for packages known first by their identity only, fetching the full metadata
+    /// of just those whose XML the <see cref="RepodataWriterOptions.CacheFile"/> does not hold: with
+    /// a cache from the previous run, a repository that gained one package fetches and renders one.
+    /// </summary>
+    /// <param name="outputDirectory">The repository directory; <c>repodata/</c> is created or replaced in it.</param>
+    /// <param name="packages">Every package of the repository, by identity (locations must be distinct).</param>
+    /// <param name="fetchMissing">
+    /// Called once, before anything is rendered, with the packages the cache cannot serve (possibly
+    /// none), in the order given; returns their metadata in the same order. Each package returned
+    /// must have the identity it was asked for.
+    /// </param>
+    /// <param name="options">Options; null for createrepo_c's defaults.</param>
+    /// <param name="cancellationToken">Cancels the run; nothing is published then.</param>
+    /// <exception cref="RepodataException">A package's metadata is missing, does not match its identity or is inconsistent (the message names it), or output failed.</exception>
+    public static Task<RepodataResult> WriteAsync(string outputDirectory, IReadOnlyList<RepoPackageKey> packages,
+        Func<IReadOnlyList<RepoPackageKey>, CancellationToken, Task<IReadOnlyList<RepoPackage>>> fetchMissing,
+        RepodataWriterOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(outputDirectory);
+        ArgumentNullException.ThrowIfNull(packages);
+        ArgumentNullException.ThrowIfNull(fetchMissing);
+        return WriteCoreAsync(outputDirectory, async (cache, ct) =>
+        {
+            var sources = new List<PackageSource>(packages.Count);
+            var missing = new List<RepoPackageKey>();
+            var hrefs = new HashSet<(string, string?)>();
+            foreach (var key in packages)
+            {
+                ArgumentNullException.ThrowIfNull(key, nameof(packages));
+                if (!hrefs.Add((key.LocationHref, key.LocationBase)))
+                {
+                    throw new RepodataException($"{key.LocationHref}: listed twice");
+                }
+                if (cache?.Find(key.Identity) is { } cached)
+                {
+                    sources.Add(new CachedSource(cached));
+                }
+                else
+                {
+                    missing.Add(key);
+                }
+            }
+            var fetched = missing.Count == 0 ? [] : await fetchMissing(missing, ct).ConfigureAwait(false);
+            if (fetched.Count != missing.Count)
+            {
+                throw new RepodataException($"asked for the metadata of {missing.Count} packages, got {fetched.Count}");
+            }
+            for (var i = 0; i < missing.Count; i++)
+            {
+                var p = fetched[i] ?? throw new RepodataException($"{missing[i].LocationHref}: no metadata");
+                if (PackageIdentity.Of(p) != missing[i].Identity)
+                {
+                    throw new RepodataException(
+                        $"{p}: metadata (checksum {p.PkgId}, {p.PackageSize} bytes, time {p.FileTime}) does not match the package listed at {missing[i].LocationHref} (checksum {missing[i].PkgId}, {missing[i].PackageSize} bytes, time {missing[i].FileTime})");
+                }
+                sources.Add(new ModelSource(p));
+            }
+            return sources;
+        }, options ?? new RepodataWriterOptions(), cancellationToken);
+    }
+
     private static string Fingerprint(RepodataWriterOptions options) =>
         string.Create(CultureInfo.InvariantCulture,
             $"{RenderVersion};changelog-limit={options.ChangelogLimit?.ToString(CultureInfo.InvariantCulture) ?? "all"};{options.Compression};{options.CompressionLevel};{options.ChunkTargetBytes}");
 
-    private static async Task<RepodataResult> WriteCoreAsync(string outputDirectory, List<PackageSource> sources,
+    private static async Task<RepodataResult> WriteCoreAsync(string outputDirectory,
+        Func<ChunkCacheReader?, CancellationToken, Task<List<PackageSource>>> prepare,
         RepodataWriterOptions options, CancellationToken cancellationToken)
     {
         if (options.MaxDegreeOfParallelism < 1)
@@ -121,7 +184,6 @@ public static class RepodataWriter
         {
             throw new RepodataException($"group file {groupFile} does not exist");
         }
-        sources.Sort(PackageSource.Order);
 
         var timestamp = (options.Timestamp ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds();
         var revision = options.Revision ?? timestamp.ToString(CultureInfo.InvariantCulture);
@@ -139,6 +201,8 @@ public static class RepodataWriter
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(newCache))!);
             }
             using var cache = options.CacheFile is { } c ? ChunkCacheReader.TryOpen(c, fingerprint) : null;
+            var sources = await prepare(cache, cancellationToken).ConfigureAwait(false);
+            sources.Sort(PackageSource.Order);
             var context = new RenderContext(options, cache);
             var records = await WriteMetadataAsync(staging, sources, options, context, newCache, fingerprint, cancellationToken)
                 .ConfigureAwait(false);
@@ -629,6 +693,11 @@ public static class RepodataWriter
             RepoPackageValidation.Validate(package);
             return context.Cache?.Find(PackageIdentity.Of(package)) is { } cached ? RenderContext.FromCache(cached) : context.Render(package);
         }
+    }
+
+    private sealed class CachedSource(CachedPackage cached) : PackageSource(cached.Identity.Href)
+    {
+        public override ProducedPackage Produce(RenderContext context) => RenderContext.FromCache(cached);
     }
 
     private sealed class FileSource(string path, string location) : PackageSource(location)

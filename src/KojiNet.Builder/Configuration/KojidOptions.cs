@@ -7,7 +7,8 @@ namespace KojiNet.Builder.Configuration;
 /// The builder's <c>kojid.conf</c> (spec/builder.md §3): only a <c>[kojid]</c> section, upstream's
 /// option names and defaults, an unknown option is an error naming it. Options for mail, images,
 /// Maven and Kerberos are accepted so an existing kojid.conf loads; this builder does not use them.
-/// Our own options: <c>buildroot_backend</c>, <c>lookaside_url</c>, <c>wait_tasks_timeout</c>, and the
+/// Our own options: <c>buildroot_backend</c>, <c>lookaside_url</c>, <c>wait_tasks_timeout</c>,
+/// <c>repodata_writer</c>, <c>repodata_cache_dir</c>, and the
 /// buildroot options of <see cref="BuildrootOptions"/> (<c>host_provides</c>, <c>rpmbuild_install</c>...).
 /// </summary>
 public sealed class KojidOptions
@@ -162,6 +163,26 @@ public sealed class KojidOptions
     [IniOption("createrepo_skip_stat")]
     public bool CreaterepoSkipStat { get; set; } = true;
 
+    /// <summary>
+    /// Koji.NET: how <c>createrepo</c> tasks write repodata: <c>kojinet</c> (default) from the
+    /// metadata the hub stored at import, with KojiNet.Repodata and no package file read; or
+    /// <c>createrepo_c</c>, running it over the pkglist (then <c>use_createrepo_c</c> and the
+    /// <c>createrepo_*</c> options apply).
+    /// </summary>
+    [IniOption("repodata_writer")]
+    public string RepodataWriter { get; set; } = "kojinet";
+
+    /// <summary>
+    /// Koji.NET: where the <c>kojinet</c> repodata writer keeps its per tag and arch cache of
+    /// rendered package XML, so a repo regenerated after one new build renders one package.
+    /// Default <c>&lt;workdir&gt;/cache/repodata</c>.
+    /// </summary>
+    [IniOption("repodata_cache_dir")]
+    public string? RepodataCacheDir { get; set; }
+
+    /// <summary>The repodata cache directory in effect.</summary>
+    public string EffectiveRepodataCacheDir => string.IsNullOrEmpty(RepodataCacheDir) ? Path.Combine(WorkDir, "cache", "repodata") : RepodataCacheDir;
+
     [IniOption("distrepo_skip_stat")]
     public bool DistrepoSkipStat { get; set; }
 
@@ -273,6 +294,10 @@ public sealed class KojidOptions
         if (BuildrootBackend is not ("rpmbuild" or "mock" or "auto"))
         {
             throw new IniFormatException($"{source} [kojid]: buildroot_backend must be 'rpmbuild', 'mock' or 'auto', not '{BuildrootBackend}'");
+        }
+        if (RepodataWriter is not ("kojinet" or "createrepo_c"))
+        {
+            throw new IniFormatException($"{source} [kojid]: repodata_writer must be 'kojinet' or 'createrepo_c', not '{RepodataWriter}'");
         }
         if (MaxJobs < 1)
         {

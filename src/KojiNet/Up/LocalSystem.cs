@@ -213,6 +213,7 @@ internal sealed class LocalSystem : IAsyncDisposable
                 topdir = {KojiDir}
                 workdir = {Path.Combine(dir, "builder", "work")}
                 mockdir = {Path.Combine(dir, "builder", "buildroots")}
+                repodata_cache_dir = {Path.Combine(dir, "builder", "cache", "repodata")}
                 cert = {hostPem}
                 serverca = {CaFile}
                 minspace = 100

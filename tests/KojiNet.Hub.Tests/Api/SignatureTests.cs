@@ -58,6 +58,8 @@ public sealed partial class SignatureTests
     private static readonly Dictionary<string, string> Extensions = new(StringComparer.Ordinal)
     {
         ["host.waitTasks"] = "(timeout=30, tasks=None)",
+        ["host.repoRpmIndex"] = "(repo_id, arch)",
+        ["host.repoRpmMetadata"] = "(repo_id, arch, rpm_ids)",
     };
 
     [Fact]

@@ -1,12 +1,18 @@
 using System.Diagnostics;
 using System.Globalization;
+using KojiNet.Builder.Repos;
+using KojiNet.Repodata;
 
 namespace KojiNet.Builder.Tasks.Handlers;
 
 /// <summary>
-/// <c>createrepo(repo_id, arch, oldrepo)</c> (spec/kojira.md §8.1): runs <c>createrepo_c</c> over
-/// the arch's <c>pkglist</c> (relative to <c>toplink</c>, so hrefs are Koji's), reusing the old
-/// repo's repodata with <c>--update</c>, and uploads the result. Returns <c>[uploadpath, files]</c>.
+/// <c>createrepo(repo_id, arch, oldrepo)</c> (spec/kojira.md §8.1): writes the arch's repodata and
+/// uploads it; returns <c>[uploadpath, files]</c>. With <c>repodata_writer = kojinet</c> (our
+/// default) the repodata comes from the metadata the hub stored at import
+/// (<see cref="StoredRepodata"/>; no package file is read), reusing this builder's per tag and arch
+/// cache of rendered XML; with <c>createrepo_c</c> it runs <c>createrepo_c</c> over the arch's
+/// <c>pkglist</c>, reusing the old repo's repodata with <c>--update</c>. Either way hrefs are the
+/// pkglist's, relative to the arch directory through <c>toplink</c>.
 /// </summary>
 public sealed class CreaterepoHandler : TaskHandler
 {
@@ -43,6 +49,56 @@ public sealed class CreaterepoHandler : TaskHandler
         var comps = Path.Combine(repoDir, "groups", "comps.xml");
         var output = Path.Combine(task.WorkDir, "repo");
         Directory.CreateDirectory(output);
+        var log = Path.Combine(task.WorkDir, "createrepo.log");
+        if (task.Options.RepodataWriter == "kojinet")
+        {
+            await WriteFromStoredMetadataAsync(task, repoId, arch, repo, output, File.Exists(comps) ? comps : null, log).ConfigureAwait(false);
+        }
+        else
+        {
+            await RunCreaterepoAsync(task, arch, oldRepo, repos, archDir, pkglist, hasPkglist, comps, output, log).ConfigureAwait(false);
+        }
+        var repodata = Path.Combine(output, "repodata");
+        if (!hasPkglist)
+        {
+            await File.WriteAllTextAsync(Path.Combine(repodata, "EMPTY_REPO"), "This repo is empty because its tag has no content for this arch\n", task.Cancellation).ConfigureAwait(false);
+        }
+        var files = new List<object?>();
+        foreach (var file in Directory.EnumerateFiles(repodata).Order(StringComparer.Ordinal))
+        {
+            await task.UploadAsync(file).ConfigureAwait(false);
+            files.Add(Path.GetFileName(file));
+        }
+        return new List<object?> { task.UploadPath, files };
+    }
+
+    private static async Task WriteFromStoredMetadataAsync(TaskContext task, int repoId, string arch, IReadOnlyDictionary<string, object?> repo,
+        string output, string? comps, string log)
+    {
+        var tagId = Values.Int(repo.Get("tag_id"));
+        var cacheFile = StoredRepodata.CacheFile(task.Options.EffectiveRepodataCacheDir, tagId, arch, repo.Get("custom_opts") as IReadOnlyDictionary<string, object?>);
+        var writer = new StreamWriter(log, append: true);
+        await using (writer.ConfigureAwait(false))
+        {
+            try
+            {
+                await StoredRepodata.WriteAsync((method, args, ct) => task.Session.CallAsync(method, args, null, ct),
+                    repoId, arch, output, comps, cacheFile, writer, task.Cancellation).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RepodataException or XmlRpc.XmlRpcFaultException)
+            {
+                await writer.WriteLineAsync(e.Message).ConfigureAwait(false);
+                await writer.DisposeAsync().ConfigureAwait(false);
+                await task.UploadAsync(log).ConfigureAwait(false);
+                throw new BuildErrorException($"repodata for repo {repoId} ({arch}) from stored metadata failed: {e.Message}");
+            }
+        }
+        await task.UploadAsync(log).ConfigureAwait(false);
+    }
+
+    private static async Task RunCreaterepoAsync(TaskContext task, string arch, IReadOnlyDictionary<string, object?>? oldRepo, string repos,
+        string archDir, string pkglist, bool hasPkglist, string comps, string output, string log)
+    {
         var args = new List<string> { "--error-exit-val", "-vd", "-o", output };
         if (hasPkglist)
         {
@@ -67,25 +123,12 @@ public sealed class CreaterepoHandler : TaskHandler
             }
         }
         args.Add(hasPkglist ? archDir : output);
-        var log = Path.Combine(task.WorkDir, "createrepo.log");
         var exit = await RunAsync(task.Options.UseCreaterepoC ? "createrepo_c" : "createrepo", args, log, task.Cancellation).ConfigureAwait(false);
         var logs = await task.UploadAsync(log).ConfigureAwait(false);
         if (exit != 0)
         {
             throw new BuildErrorException(string.Create(CultureInfo.InvariantCulture, $"createrepo_c failed with exit code {exit}; see {logs}"));
         }
-        var repodata = Path.Combine(output, "repodata");
-        if (!hasPkglist)
-        {
-            await File.WriteAllTextAsync(Path.Combine(repodata, "EMPTY_REPO"), "This repo is empty because its tag has no content for this arch\n", task.Cancellation).ConfigureAwait(false);
-        }
-        var files = new List<object?>();
-        foreach (var file in Directory.EnumerateFiles(repodata).Order(StringComparer.Ordinal))
-        {
-            await task.UploadAsync(file).ConfigureAwait(false);
-            files.Add(Path.GetFileName(file));
-        }
-        return new List<object?> { task.UploadPath, files };
     }
 
     private static void CopyDirectory(string from, string to)

@@ -159,7 +159,9 @@ internal static class RpmImport
             throw KojiErrors.Generic($"Duplicate rpm: {pkg.Name}-{pkg.Version}-{pkg.Release}.{rpm.Arch}");
         }
 
-        var fileSize = new FileInfo(rpm.File).Length;
+        var fileInfo = new FileInfo(rpm.File);
+        var fileSize = fileInfo.Length;
+        var fileMtime = new DateTimeOffset(fileInfo.LastWriteTimeUtc).ToUnixTimeSeconds();
         string sha256;
         await using (var fs = File.OpenRead(rpm.File))
         {
@@ -185,7 +187,7 @@ internal static class RpmImport
             buildtime = pkg.BuildTime ?? 0,
         }).ConfigureAwait(false);
 
-        await StoreHeaderDataAsync(ctx, rpmId, pkg, fileSize, sha256).ConfigureAwait(false);
+        await StoreHeaderDataAsync(ctx, rpmId, pkg, fileSize, fileMtime, sha256).ConfigureAwait(false);
 
         var sighash = Convert.ToHexStringLower(MD5.HashData(rpm.SignatureHeader));
         await ctx.ExecuteAsync("INSERT INTO rpmsigs (rpm_id, sigkey, sighash) VALUES (@rpmId, @sigkey, @sighash)",
@@ -198,13 +200,13 @@ internal static class RpmImport
         Path.Combine(storage.BuildDir(build.Package_Name, build.Version, build.Release), "data", "sigcache", rpm.Sigkey, rpm.Arch,
             Path.GetFileName(rpm.File) + ".sig");
 
-    private static async Task StoreHeaderDataAsync(CallContext ctx, int rpmId, RpmPackage pkg, long fileSize, string sha256)
+    private static async Task StoreHeaderDataAsync(CallContext ctx, int rpmId, RpmPackage pkg, long fileSize, long fileMtime, string sha256)
     {
         await ctx.ExecuteAsync("""
             INSERT INTO rpm_header_data (rpm_id, header_start, header_end, file_size, file_sha256, sourcerpm, summary, description,
-                license, url, vendor, packager, rpm_group, buildhost, installed_size, archive_size, file_digest_algo, header)
+                license, url, vendor, packager, rpm_group, buildhost, installed_size, archive_size, file_digest_algo, header, file_mtime)
             VALUES (@rpmId, @headerStart, @headerEnd, @fileSize, @sha256, @sourcerpm, @summary, @description, @license, @url,
-                @vendor, @packager, @group, @buildhost, @installedSize, @archiveSize, @algo, @header)
+                @vendor, @packager, @group, @buildhost, @installedSize, @archiveSize, @algo, @header, @fileMtime)
             """, new
         {
             rpmId,
@@ -225,6 +227,7 @@ internal static class RpmImport
             archiveSize = (long?)pkg.ArchiveSize,
             algo = (int)pkg.FileDigestAlgorithm,
             header = Convert.ToBase64String(pkg.Header.Bytes),
+            fileMtime,
         }).ConfigureAwait(false);
 
         var files = pkg.GetFiles();
