@@ -21,6 +21,9 @@ public sealed partial class ExternalRepoChecker : IDisposable
     private readonly ILogger _logger;
     private readonly HttpClient _http;
 
+    // The last failure per URL: a repeated one is logged at debug level only.
+    private readonly Dictionary<string, string> _failures = new(StringComparer.Ordinal);
+
     /// <summary>A checker fetching http(s) URLs with a 5 s timeout (as kojira does); <c>file://</c> URLs are read directly.</summary>
     public ExternalRepoChecker(ILogger logger, HttpMessageHandler? handler = null)
     {
@@ -106,7 +109,9 @@ public sealed partial class ExternalRepoChecker : IDisposable
             if (uri.IsFile)
             {
                 await using var file = File.OpenRead(uri.LocalPath);
-                return MaxTimestamp(file);
+                var fromFile = MaxTimestamp(file);
+                _failures.Remove(repomd);
+                return fromFile;
             }
             if (uri.Scheme is not ("http" or "https"))
             {
@@ -117,7 +122,9 @@ public sealed partial class ExternalRepoChecker : IDisposable
             using var response = await _http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             response.EnsureSuccessStatusCode();
             await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-            return MaxTimestamp(stream);
+            var ts = MaxTimestamp(stream);
+            _failures.Remove(repomd);
+            return ts;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -125,7 +132,15 @@ public sealed partial class ExternalRepoChecker : IDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or HttpRequestException or OperationCanceledException or XmlException or FormatException)
         {
-            LogUnreadable(repomd, ex.Message);
+            if (_failures.TryGetValue(repomd, out var last) && string.Equals(last, ex.Message, StringComparison.Ordinal))
+            {
+                LogStillUnreadable(repomd, ex.Message);
+            }
+            else
+            {
+                _failures[repomd] = ex.Message;
+                LogUnreadable(repomd, ex.Message);
+            }
             return null;
         }
     }
@@ -168,4 +183,7 @@ public sealed partial class ExternalRepoChecker : IDisposable
 
     [LoggerMessage(EventId = 5011, Level = LogLevel.Warning, Message = "Cannot read external repo metadata {Url}: {Message}")]
     private partial void LogUnreadable(string url, string message);
+
+    [LoggerMessage(EventId = 5012, Level = LogLevel.Debug, Message = "Still cannot read external repo metadata {Url}: {Message}")]
+    private partial void LogStillUnreadable(string url, string message);
 }
