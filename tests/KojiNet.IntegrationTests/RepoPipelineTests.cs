@@ -1,6 +1,10 @@
 using System.Globalization;
+using KojiNet.Repos;
 using KojiNet.TestSupport;
 using KojiNet.XmlRpc;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using static KojiNet.IntegrationTests.GitPackages;
 
 namespace KojiNet.IntegrationTests;
@@ -340,6 +344,51 @@ public abstract class RepoPipelineTests<TSystem>(TSystem system) : IClassFixture
         var history = Dict(await system.CallAsync("queryHistory", [new List<object?> { "external_repo_data" }], Kw(("external_repo", name))));
         Assert.Equal(2, ((IReadOnlyList<object?>)history["external_repo_data"]!).Count);
     }
+
+    [Fact]
+    public async Task ExternalRepoOverHttpIsCheckedForEveryArchOfItsTags()
+    {
+        // A plain HTTP server with one repomd.xml per arch, the aarch64 one newer.
+        var timestamps = new Dictionary<string, long>(StringComparer.Ordinal) { [system.HostArch] = 1700000300, ["aarch64"] = 1700000400 };
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var app = builder.Build();
+        app.MapGet("/repo/{arch}/repodata/repomd.xml", (string arch) =>
+            timestamps.TryGetValue(arch, out var ts) ? Results.Content(Repomd(ts), "text/xml") : Results.NotFound());
+        await app.StartAsync();
+        var url = app.Urls.First() + "/repo/$arch/";
+
+        var tag = "it-external-http";
+        var arches = system.HostArch == "aarch64" ? "aarch64" : $"{system.HostArch} aarch64";
+        await system.CallAsync("createTag", [tag], Kw(("arches", arches)));
+        var name = "it-ext-http-" + (system.Postgres ? "pg" : "sqlite");
+        await system.CallAsync("createExternalRepo", name, url);
+        await system.CallAsync("addExternalRepoToTag", tag, name, 5);
+        await WaitForMaxTsAsync(name, 1700000400);
+        await app.StopAsync();
+    }
+
+    [Fact]
+    public void RepomdTimestampIsTheNewestOfTheRepoNamespace()
+    {
+        var xml = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <repomd xmlns="http://linux.duke.edu/metadata/repo" xmlns:rpm="http://linux.duke.edu/metadata/rpm">
+              <revision>1</revision>
+              <data type="primary"><timestamp>1700000010</timestamp><size>1</size></data><data type="filelists"><timestamp>1700000020</timestamp></data>
+              <data type="other"><timestamp>1700000005</timestamp><rpm:timestamp>1900000000</rpm:timestamp></data>
+            </repomd>
+            """;
+        Assert.Equal(1700000020, ExternalRepoChecker.MaxTimestamp(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(xml))));
+        Assert.Null(ExternalRepoChecker.MaxTimestamp(new MemoryStream("<repomd xmlns=\"http://linux.duke.edu/metadata/repo\"/>"u8.ToArray())));
+        Assert.Throws<FormatException>(() => ExternalRepoChecker.MaxTimestamp(
+            new MemoryStream("<repomd xmlns=\"http://linux.duke.edu/metadata/repo\"><timestamp>soon</timestamp></repomd>"u8.ToArray())));
+    }
+
+    private static string Repomd(long timestamp) => string.Create(CultureInfo.InvariantCulture, $"""
+        <?xml version="1.0" encoding="UTF-8"?>
+        <repomd xmlns="http://linux.duke.edu/metadata/repo"><revision>{timestamp}</revision><data type="primary"><timestamp>{timestamp}</timestamp></data></repomd>
+        """);
 
     private async Task WaitForMaxTsAsync(string externalRepo, long expected)
     {
