@@ -130,7 +130,8 @@ public sealed partial class ExternalRepoChecker : IDisposable
         {
             throw;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or HttpRequestException or OperationCanceledException or XmlException or FormatException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or HttpRequestException or OperationCanceledException or XmlException or FormatException
+            or ArgumentException or NotSupportedException or InvalidOperationException)
         {
             if (_failures.TryGetValue(repomd, out var last) && string.Equals(last, ex.Message, StringComparison.Ordinal))
             {

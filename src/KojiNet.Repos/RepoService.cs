@@ -108,7 +108,7 @@ public sealed partial class RepoService : IAsyncDisposable
                         sub = null;
                     }
                 }
-                catch (Exception ex) when (ex is XmlRpcFaultException or HttpRequestException or TimeoutException or IOException or InvalidCastException)
+                catch (Exception ex) when (ex is XmlRpcFaultException or HttpRequestException or TimeoutException or IOException or InvalidCastException or XmlRpcFormatException)
                 {
                     LogExternalFailed(ex.Message);
                 }
