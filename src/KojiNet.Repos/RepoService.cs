@@ -44,6 +44,7 @@ public sealed partial class RepoService : IAsyncDisposable
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         _session = await LoginAsync(stoppingToken).ConfigureAwait(false);
+        var external = _options.CheckExternalRepos ? Task.Run(() => RunExternalChecksAsync(_session, stoppingToken), CancellationToken.None) : Task.CompletedTask;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -71,7 +72,63 @@ public sealed partial class RepoService : IAsyncDisposable
                 break;
             }
         }
+        await external.ConfigureAwait(false);
         await _session.LogoutAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The <c>check_external</c> thread (§3, <c>check_external_repos</c>): an external repo
+    /// timestamp pass every <c>sleeptime</c> seconds on its own subsession, so a slow external
+    /// server never delays the queue passes.
+    /// </summary>
+    private async Task RunExternalChecksAsync(KojiSession session, CancellationToken stoppingToken)
+    {
+        KojiSession? sub = null;
+        using var checker = new ExternalRepoChecker(_logger);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    sub ??= await session.SubsessionAsync(stoppingToken).ConfigureAwait(false);
+                    await checker.CheckAsync(sub, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (KojiAuthException ex)
+                {
+                    // The subsession is gone (hub restart, logout): a new one next time.
+                    LogExternalFailed(ex.Message);
+                    if (sub is not null)
+                    {
+                        await sub.DisposeAsync().ConfigureAwait(false);
+                        sub = null;
+                    }
+                }
+                catch (Exception ex) when (ex is XmlRpcFaultException or HttpRequestException or TimeoutException or IOException or InvalidCastException or XmlRpcFormatException)
+                {
+                    LogExternalFailed(ex.Message);
+                }
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(_options.SleepTime), _clock, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            if (sub is not null)
+            {
+                await sub.DisposeAsync().ConfigureAwait(false);
+            }
+        }
     }
 
     private async Task<KojiSession> LoginAsync(CancellationToken ct)
@@ -244,6 +301,9 @@ public sealed partial class RepoService : IAsyncDisposable
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Repo pass failed: {Message}")]
     private partial void LogPassFailed(string message);
+
+    [LoggerMessage(EventId = 5006, Level = LogLevel.Warning, Message = "External repo check failed: {Message}")]
+    private partial void LogExternalFailed(string message);
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Repo {RepoId} is stuck in INIT or its task failed: marking it PROBLEM")]
     private partial void LogProblem(int repoId);
