@@ -10,8 +10,16 @@ namespace KojiNet.Builder.Tasks;
 public sealed class RepoWatcher(TaskContext task, IReadOnlyDictionary<string, object?> tag, object? minEvent = null,
     IReadOnlyList<string>? nvrs = null, IReadOnlyDictionary<string, object?>? opts = null)
 {
-    /// <summary>How often the hub is asked (kojid waits 60 s; the calls are cheap).</summary>
+    /// <summary>
+    /// The first pause between two questions to the hub: a repo is often ready within a second
+    /// of the request, so the watcher asks again soon and backs off (×1.5) up to <see cref="Pause"/>.
+    /// </summary>
+    public static TimeSpan FirstPause { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The longest pause between two questions to the hub (kojid waits 60 s; the calls are cheap).</summary>
     public static TimeSpan Pause { get; set; } = TimeSpan.FromSeconds(2);
+
+    private TimeSpan _pause = FirstPause;
 
     /// <summary>How long to wait at most (kojid: 120 minutes).</summary>
     public static TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(120);
@@ -58,11 +66,18 @@ public sealed class RepoWatcher(TaskContext task, IReadOnlyDictionary<string, ob
             {
                 throw new BuildErrorException($"Timed out waiting for a repo of {TagName}");
             }
-            await Task.Delay(Pause, task.Cancellation).ConfigureAwait(false);
+            await NextPauseAsync().ConfigureAwait(false);
             reply = request.Count > 0
                 ? Values.Dict(await task.CallAsync("repo.checkRequest", request.Get("id")).ConfigureAwait(false))
                 : Values.Dict(await RequestAsync().ConfigureAwait(false));
         }
+    }
+
+    private async Task NextPauseAsync()
+    {
+        var pause = _pause < Pause ? _pause : Pause;
+        _pause = TimeSpan.FromTicks((long)(pause.Ticks * 1.5));
+        await Task.Delay(pause, task.Cancellation).ConfigureAwait(false);
     }
 
     private Task<object?> RequestAsync()
@@ -96,7 +111,7 @@ public sealed class RepoWatcher(TaskContext task, IReadOnlyDictionary<string, ob
             {
                 throw new BuildErrorException($"Timed out waiting for {string.Join(", ", nvrs!)} to be tagged into {TagName}");
             }
-            await Task.Delay(Pause, task.Cancellation).ConfigureAwait(false);
+            await NextPauseAsync().ConfigureAwait(false);
         }
     }
 
