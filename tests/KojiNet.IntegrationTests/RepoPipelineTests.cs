@@ -346,6 +346,94 @@ public abstract class RepoPipelineTests<TSystem>(TSystem system) : IClassFixture
     }
 
     [Fact]
+    public async Task ExternalReposAreMergedIntoTheTagsRepoAndKojiPackagesWin()
+    {
+        var (parent, child) = await TagsAsync("it-merge", "it-merge-own", "it-merge-shared", "it-merge-blocked");
+        await ImportAndTagAsync(parent, "it-merge-own");
+        await ImportAndTagAsync(parent, "it-merge-shared");
+        await system.CallAsync("packageListBlock", child, "it-merge-blocked");
+
+        // An external repo (file://, $arch) with its own package, a newer build of a package the
+        // tag has (same source rpm name) and a package blocked in the tag.
+        var root = Path.Combine(Work, "merge-external");
+        var externalDir = Path.Combine(root, system.HostArch);
+        Directory.CreateDirectory(externalDir);
+        foreach (var (name, version) in new[] { ("it-merge-ext", "1.0"), ("it-merge-shared", "2.0"), ("it-merge-blocked", "1.0") })
+        {
+            File.Copy(LocalRpms(name, version).Rpm, Path.Combine(externalDir, $"{name}-{version}-1.noarch.rpm"));
+        }
+        ExternalTool.RunChecked("createrepo_c", ["-q", externalDir]);
+        var external = "it-merge-ext-" + (system.Postgres ? "pg" : "sqlite");
+        await system.CallAsync("createExternalRepo", external, $"file://{root}/$arch/");
+        await system.CallAsync("addExternalRepoToTag", child, external, 5);
+
+        var repo = await RepoAsync(child);
+        var dir = RepoDir(child, repo);
+        // koji mode: the tag's own packages, the external one; the external it-merge-shared-2.0 is
+        // dropped because the Koji repo has that source package, it-merge-blocked because it is blocked.
+        Assert.Equal(["it-merge-ext-1.0-1.noarch", "it-merge-own-1.0-1.noarch", "it-merge-shared-1.0-1.noarch"], _dnf.Packages(dir));
+        // Koji packages resolve through the arch dir's toplink, the external one to the external repo.
+        var locations = _dnf.Run(dir, "repoquery", "--location").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(
+        [
+            $"file://{dir}/toplink/packages/it-merge-own/1.0/1/noarch/it-merge-own-1.0-1.noarch.rpm",
+            $"file://{dir}/toplink/packages/it-merge-shared/1.0/1/noarch/it-merge-shared-1.0-1.noarch.rpm",
+            $"file://{externalDir}/it-merge-ext-1.0-1.noarch.rpm",
+        ], locations.OrderBy(l => l.Contains("/toplink/", StringComparison.Ordinal) ? 0 : 1).ThenBy(l => l, StringComparer.Ordinal).ToArray());
+
+        // dnf installs from both: the Koji build of it-merge-shared, not the external 2.0.
+        _dnf.Run(dir, "install", "it-merge-own", "it-merge-shared", "it-merge-ext");
+        Assert.Equal("1.0-1", File.ReadAllText(Path.Combine(_dnf.InstallRoot, "usr/share/it-merge-own/version")).Trim());
+        Assert.Equal("1.0-1", File.ReadAllText(Path.Combine(_dnf.InstallRoot, "usr/share/it-merge-shared/version")).Trim());
+        Assert.Equal("1.0-1", File.ReadAllText(Path.Combine(_dnf.InstallRoot, "usr/share/it-merge-ext/version")).Trim());
+
+        // The merged repodata carries mergerepo_c's pkgorigins and is not marked empty; the
+        // createrepo task uploaded mergerepos.log next to createrepo.log.
+        var repodata = Directory.GetFiles(Path.Combine(dir, "repodata")).Select(f => Path.GetFileName(f)!).ToArray();
+        Assert.Contains(repodata, f => f.EndsWith("pkgorigins.gz", StringComparison.Ordinal));
+        Assert.DoesNotContain("EMPTY_REPO", repodata);
+        var createrepo = ((IEnumerable<object?>)(await system.CallAsync("getTaskChildren", repo["task_id"]))!).Select(Dict)
+            .Single(t => (string?)t["method"] == "createrepo" && (string?)t["label"] == system.HostArch);
+        var output = ((IEnumerable<object?>)(await system.CallAsync("listTaskOutput", createrepo["id"]))!).Select(o => o as string).ToArray();
+        Assert.Contains("mergerepos.log", output);
+        Assert.Contains("createrepo.log", output);
+    }
+
+    [Fact]
+    public async Task ATagWithMixedMergeModesFailsItsRepoWithAClearMessage()
+    {
+        var tag = "it-merge-mixed";
+        await system.CallAsync("createTag", [tag], Kw(("arches", system.HostArch)));
+        var root = Path.Combine(Work, "merge-mixed");
+        Directory.CreateDirectory(Path.Combine(root, system.HostArch));
+        ExternalTool.RunChecked("createrepo_c", ["-q", Path.Combine(root, system.HostArch)]);
+        var suffix = system.Postgres ? "pg" : "sqlite";
+        await system.CallAsync("createExternalRepo", "it-mixed-a-" + suffix, $"file://{root}/$arch/");
+        await system.CallAsync("createExternalRepo", "it-mixed-b-" + suffix, $"file://{root}/$arch/");
+        await system.CallAsync("addExternalRepoToTag", tag, "it-mixed-a-" + suffix, 5);
+        await system.CallAsync("addExternalRepoToTag", [tag, "it-mixed-b-" + suffix, 10], Kw(("merge_mode", "bare")));
+
+        // The request's newRepo task fails with its createrepo subtask; the fault names the modes.
+        var result = Dict(await system.CallAsync("repo.request", [tag], Kw(("min_event", "last"))));
+        var requestId = Dict(result["request"])["id"];
+        var deadline = DateTime.UtcNow.AddMinutes(4);
+        object? newRepo;
+        while ((newRepo = Dict(Dict(await system.CallAsync("repo.checkRequest", requestId))["request"])["task_id"]) is null
+            || Int(Dict(await system.CallAsync("getTaskInfo", newRepo))["state"]) is not (2 or 5))
+        {
+            Check(DateTime.UtcNow < deadline, $"the newRepo task for {tag} did not finish\n{Tail}");
+            await Task.Delay(200);
+        }
+        Assert.Equal(5, Int(Dict(await system.CallAsync("getTaskInfo", newRepo))["state"]));
+        var createrepo = ((IEnumerable<object?>)(await system.CallAsync("getTaskChildren", newRepo))!).Select(Dict)
+            .Single(t => (string?)t["method"] == "createrepo");
+        Assert.Equal(5, Int(createrepo["state"]));
+        var fault = Dict(await system.CallAsync("getTaskResult", [createrepo["id"]], Kw(("raise_fault", false))));
+        Assert.Contains("Found multiple merge modes for external repos", (string?)fault["faultString"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ExternalRepoOverHttpIsCheckedForEveryArchOfItsTags()
     {
         // A plain HTTP server with one repomd.xml per arch, the aarch64 one newer.
