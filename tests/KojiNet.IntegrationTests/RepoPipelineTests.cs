@@ -1,4 +1,5 @@
 using System.Globalization;
+using KojiNet.Repodata;
 using KojiNet.Repos;
 using KojiNet.TestSupport;
 using KojiNet.XmlRpc;
@@ -319,6 +320,9 @@ public abstract class RepoPipelineTests<TSystem>(TSystem system) : IClassFixture
         // The repo service reads repomd.xml (with $arch expanded to the tag's arch) and records its newest timestamp.
         await WaitForMaxTsAsync(name, 1700000000);
         var first = await RepoAsync(tag);
+        // The tag has no packages of its own: the repo is the external repo's content, not an EMPTY_REPO.
+        Assert.Equal(["it-ext-one-1.0-1.noarch"], _dnf.Packages(RepoDir(tag, first)));
+        Assert.False(File.Exists(Path.Combine(RepoDir(tag, first), "repodata", "EMPTY_REPO")));
 
         // The external repo changes: a new package, newer metadata.
         File.Copy(LocalRpms("it-ext-two").Rpm, Path.Combine(archDir, "it-ext-two-1.0-1.noarch.rpm"));
@@ -326,7 +330,7 @@ public abstract class RepoPipelineTests<TSystem>(TSystem system) : IClassFixture
         await WaitForMaxTsAsync(name, 1700000100);
 
         // That is a change of the tag: its current repo gets an end event, and a request for the
-        // tag's latest state makes a new repo. (Its content is the createrepo task's merge, not checked here.)
+        // tag's latest state makes a new repo, merged from the changed external repo.
         var deadline = DateTime.UtcNow.AddMinutes(1);
         while (Dict(await system.CallAsync("repoInfo", first["id"]))["end_event"] is null)
         {
@@ -338,7 +342,7 @@ public abstract class RepoPipelineTests<TSystem>(TSystem system) : IClassFixture
         var second = await RepoAsync(tag);
         Assert.NotEqual(Int(first["id"]), Int(second["id"]));
         Assert.True(Int(second["create_event"]) >= endEvent);
-        Assert.True(Directory.Exists(Path.Combine(RepoDir(tag, second), "repodata")));
+        Assert.Equal(["it-ext-one-1.0-1.noarch", "it-ext-two-1.0-1.noarch"], _dnf.Packages(RepoDir(tag, second)));
 
         // The service records a timestamp only when it is newer: two versions over all its passes, not one per pass.
         var history = Dict(await system.CallAsync("queryHistory", [new List<object?> { "external_repo_data" }], Kw(("external_repo", name))));
@@ -372,15 +376,20 @@ public abstract class RepoPipelineTests<TSystem>(TSystem system) : IClassFixture
         // koji mode: the tag's own packages, the external one; the external it-merge-shared-2.0 is
         // dropped because the Koji repo has that source package, it-merge-blocked because it is blocked.
         Assert.Equal(["it-merge-ext-1.0-1.noarch", "it-merge-own-1.0-1.noarch", "it-merge-shared-1.0-1.noarch"], _dnf.Packages(dir));
-        // Koji packages resolve through the arch dir's toplink, the external one to the external repo.
-        var locations = _dnf.Run(dir, "repoquery", "--location").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Order(StringComparer.Ordinal).ToArray();
-        Assert.Equal(
-        [
-            $"file://{dir}/toplink/packages/it-merge-own/1.0/1/noarch/it-merge-own-1.0-1.noarch.rpm",
-            $"file://{dir}/toplink/packages/it-merge-shared/1.0/1/noarch/it-merge-shared-1.0-1.noarch.rpm",
-            $"file://{externalDir}/it-merge-ext-1.0-1.noarch.rpm",
-        ], locations.OrderBy(l => l.Contains("/toplink/", StringComparison.Ordinal) ? 0 : 1).ThenBy(l => l, StringComparer.Ordinal).ToArray());
+        // Koji packages resolve through the arch dir's toplink (no base), the external one to the
+        // external repo (xml:base); dnf's --location shows only the former resolved (it ignores xml:base).
+        var primary = KojiNet.Repodata.Repomd.Load(dir).Find("primary")!;
+        using (var stream = RepodataReader.OpenRecord(dir, primary))
+        {
+            var located = RepodataReader.ReadPrimary(stream).ToDictionary(p => p.Name, p => (Base: p.LocationBase?.TrimEnd('/'), p.LocationHref), StringComparer.Ordinal);
+            Assert.Equal((null, "toplink/packages/it-merge-own/1.0/1/noarch/it-merge-own-1.0-1.noarch.rpm"), located["it-merge-own"]);
+            Assert.Equal((null, "toplink/packages/it-merge-shared/1.0/1/noarch/it-merge-shared-1.0-1.noarch.rpm"), located["it-merge-shared"]);
+            Assert.Equal(("file://" + externalDir, "it-merge-ext-1.0-1.noarch.rpm"), located["it-merge-ext"]);
+        }
+        var locations = _dnf.Run(dir, "repoquery", "--location");
+        Assert.Contains($"file://{dir}/toplink/packages/it-merge-own/1.0/1/noarch/it-merge-own-1.0-1.noarch.rpm", locations, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(dir, "toplink/packages/it-merge-own/1.0/1/noarch/it-merge-own-1.0-1.noarch.rpm")));
+        Assert.False(File.Exists(Path.Combine(dir, "it-merge-ext-1.0-1.noarch.rpm")), "the external package is only in the external repo");
 
         // dnf installs from both: the Koji build of it-merge-shared, not the external 2.0.
         _dnf.Run(dir, "install", "it-merge-own", "it-merge-shared", "it-merge-ext");
