@@ -1,4 +1,5 @@
 using System.Globalization;
+using KojiNet.Repodata;
 using KojiNet.Repos;
 using KojiNet.TestSupport;
 using KojiNet.XmlRpc;
@@ -319,6 +320,9 @@ public abstract class RepoPipelineTests<TSystem>(TSystem system) : IClassFixture
         // The repo service reads repomd.xml (with $arch expanded to the tag's arch) and records its newest timestamp.
         await WaitForMaxTsAsync(name, 1700000000);
         var first = await RepoAsync(tag);
+        // The tag has no packages of its own: the repo is the external repo's content, not an EMPTY_REPO.
+        Assert.Equal(["it-ext-one-1.0-1.noarch"], _dnf.Packages(RepoDir(tag, first)));
+        Assert.False(File.Exists(Path.Combine(RepoDir(tag, first), "repodata", "EMPTY_REPO")));
 
         // The external repo changes: a new package, newer metadata.
         File.Copy(LocalRpms("it-ext-two").Rpm, Path.Combine(archDir, "it-ext-two-1.0-1.noarch.rpm"));
@@ -326,7 +330,7 @@ public abstract class RepoPipelineTests<TSystem>(TSystem system) : IClassFixture
         await WaitForMaxTsAsync(name, 1700000100);
 
         // That is a change of the tag: its current repo gets an end event, and a request for the
-        // tag's latest state makes a new repo. (Its content is the createrepo task's merge, not checked here.)
+        // tag's latest state makes a new repo, merged from the changed external repo.
         var deadline = DateTime.UtcNow.AddMinutes(1);
         while (Dict(await system.CallAsync("repoInfo", first["id"]))["end_event"] is null)
         {
@@ -338,11 +342,104 @@ public abstract class RepoPipelineTests<TSystem>(TSystem system) : IClassFixture
         var second = await RepoAsync(tag);
         Assert.NotEqual(Int(first["id"]), Int(second["id"]));
         Assert.True(Int(second["create_event"]) >= endEvent);
-        Assert.True(Directory.Exists(Path.Combine(RepoDir(tag, second), "repodata")));
+        Assert.Equal(["it-ext-one-1.0-1.noarch", "it-ext-two-1.0-1.noarch"], _dnf.Packages(RepoDir(tag, second)));
 
         // The service records a timestamp only when it is newer: two versions over all its passes, not one per pass.
         var history = Dict(await system.CallAsync("queryHistory", [new List<object?> { "external_repo_data" }], Kw(("external_repo", name))));
         Assert.Equal(2, ((IReadOnlyList<object?>)history["external_repo_data"]!).Count);
+    }
+
+    [Fact]
+    public async Task ExternalReposAreMergedIntoTheTagsRepoAndKojiPackagesWin()
+    {
+        var (parent, child) = await TagsAsync("it-merge", "it-merge-own", "it-merge-shared", "it-merge-blocked");
+        await ImportAndTagAsync(parent, "it-merge-own");
+        await ImportAndTagAsync(parent, "it-merge-shared");
+        await system.CallAsync("packageListBlock", child, "it-merge-blocked");
+
+        // An external repo (file://, $arch) with its own package, a newer build of a package the
+        // tag has (same source rpm name) and a package blocked in the tag.
+        var root = Path.Combine(Work, "merge-external");
+        var externalDir = Path.Combine(root, system.HostArch);
+        Directory.CreateDirectory(externalDir);
+        foreach (var (name, version) in new[] { ("it-merge-ext", "1.0"), ("it-merge-shared", "2.0"), ("it-merge-blocked", "1.0") })
+        {
+            File.Copy(LocalRpms(name, version).Rpm, Path.Combine(externalDir, $"{name}-{version}-1.noarch.rpm"));
+        }
+        ExternalTool.RunChecked("createrepo_c", ["-q", externalDir]);
+        var external = "it-merge-ext-" + (system.Postgres ? "pg" : "sqlite");
+        await system.CallAsync("createExternalRepo", external, $"file://{root}/$arch/");
+        await system.CallAsync("addExternalRepoToTag", child, external, 5);
+
+        var repo = await RepoAsync(child);
+        var dir = RepoDir(child, repo);
+        // koji mode: the tag's own packages, the external one; the external it-merge-shared-2.0 is
+        // dropped because the Koji repo has that source package, it-merge-blocked because it is blocked.
+        Assert.Equal(["it-merge-ext-1.0-1.noarch", "it-merge-own-1.0-1.noarch", "it-merge-shared-1.0-1.noarch"], _dnf.Packages(dir));
+        // Koji packages resolve through the arch dir's toplink (no base), the external one to the
+        // external repo (xml:base); dnf's --location shows only the former resolved (it ignores xml:base).
+        var primary = KojiNet.Repodata.Repomd.Load(dir).Find("primary")!;
+        using (var stream = RepodataReader.OpenRecord(dir, primary))
+        {
+            var located = RepodataReader.ReadPrimary(stream).ToDictionary(p => p.Name, p => (Base: p.LocationBase?.TrimEnd('/'), p.LocationHref), StringComparer.Ordinal);
+            Assert.Equal((null, "toplink/packages/it-merge-own/1.0/1/noarch/it-merge-own-1.0-1.noarch.rpm"), located["it-merge-own"]);
+            Assert.Equal((null, "toplink/packages/it-merge-shared/1.0/1/noarch/it-merge-shared-1.0-1.noarch.rpm"), located["it-merge-shared"]);
+            Assert.Equal(("file://" + externalDir, "it-merge-ext-1.0-1.noarch.rpm"), located["it-merge-ext"]);
+        }
+        var locations = _dnf.Run(dir, "repoquery", "--location");
+        Assert.Contains($"file://{dir}/toplink/packages/it-merge-own/1.0/1/noarch/it-merge-own-1.0-1.noarch.rpm", locations, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(dir, "toplink/packages/it-merge-own/1.0/1/noarch/it-merge-own-1.0-1.noarch.rpm")));
+        Assert.False(File.Exists(Path.Combine(dir, "it-merge-ext-1.0-1.noarch.rpm")), "the external package is only in the external repo");
+
+        // dnf installs from both: the Koji build of it-merge-shared, not the external 2.0.
+        _dnf.Run(dir, "install", "it-merge-own", "it-merge-shared", "it-merge-ext");
+        Assert.Equal("1.0-1", File.ReadAllText(Path.Combine(_dnf.InstallRoot, "usr/share/it-merge-own/version")).Trim());
+        Assert.Equal("1.0-1", File.ReadAllText(Path.Combine(_dnf.InstallRoot, "usr/share/it-merge-shared/version")).Trim());
+        Assert.Equal("1.0-1", File.ReadAllText(Path.Combine(_dnf.InstallRoot, "usr/share/it-merge-ext/version")).Trim());
+
+        // The merged repodata carries mergerepo_c's pkgorigins and is not marked empty; the
+        // createrepo task uploaded mergerepos.log next to createrepo.log.
+        var repodata = Directory.GetFiles(Path.Combine(dir, "repodata")).Select(f => Path.GetFileName(f)!).ToArray();
+        Assert.Contains(repodata, f => f.EndsWith("pkgorigins.gz", StringComparison.Ordinal));
+        Assert.DoesNotContain("EMPTY_REPO", repodata);
+        var createrepo = ((IEnumerable<object?>)(await system.CallAsync("getTaskChildren", repo["task_id"]))!).Select(Dict)
+            .Single(t => (string?)t["method"] == "createrepo" && (string?)t["label"] == system.HostArch);
+        var output = ((IEnumerable<object?>)(await system.CallAsync("listTaskOutput", createrepo["id"]))!).Select(o => o as string).ToArray();
+        Assert.Contains("mergerepos.log", output);
+        Assert.Contains("createrepo.log", output);
+    }
+
+    [Fact]
+    public async Task ATagWithMixedMergeModesFailsItsRepoWithAClearMessage()
+    {
+        var tag = "it-merge-mixed";
+        await system.CallAsync("createTag", [tag], Kw(("arches", system.HostArch)));
+        var root = Path.Combine(Work, "merge-mixed");
+        Directory.CreateDirectory(Path.Combine(root, system.HostArch));
+        ExternalTool.RunChecked("createrepo_c", ["-q", Path.Combine(root, system.HostArch)]);
+        var suffix = system.Postgres ? "pg" : "sqlite";
+        await system.CallAsync("createExternalRepo", "it-mixed-a-" + suffix, $"file://{root}/$arch/");
+        await system.CallAsync("createExternalRepo", "it-mixed-b-" + suffix, $"file://{root}/$arch/");
+        await system.CallAsync("addExternalRepoToTag", tag, "it-mixed-a-" + suffix, 5);
+        await system.CallAsync("addExternalRepoToTag", [tag, "it-mixed-b-" + suffix, 10], Kw(("merge_mode", "bare")));
+
+        // The request's newRepo task fails with its createrepo subtask; the fault names the modes.
+        var result = Dict(await system.CallAsync("repo.request", [tag], Kw(("min_event", "last"))));
+        var requestId = Dict(result["request"])["id"];
+        var deadline = DateTime.UtcNow.AddMinutes(4);
+        object? newRepo;
+        while ((newRepo = Dict(Dict(await system.CallAsync("repo.checkRequest", requestId))["request"])["task_id"]) is null
+            || Int(Dict(await system.CallAsync("getTaskInfo", newRepo))["state"]) is not (2 or 5))
+        {
+            Check(DateTime.UtcNow < deadline, $"the newRepo task for {tag} did not finish\n{Tail}");
+            await Task.Delay(200);
+        }
+        Assert.Equal(5, Int(Dict(await system.CallAsync("getTaskInfo", newRepo))["state"]));
+        var createrepo = ((IEnumerable<object?>)(await system.CallAsync("getTaskChildren", newRepo))!).Select(Dict)
+            .Single(t => (string?)t["method"] == "createrepo");
+        Assert.Equal(5, Int(createrepo["state"]));
+        var fault = Dict(await system.CallAsync("getTaskResult", [createrepo["id"]], Kw(("raise_fault", false))));
+        Assert.Contains("Found multiple merge modes for external repos", (string?)fault["faultString"], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using KojiNet.Builder.Buildroots;
+using KojiNet.Repodata;
 using KojiNet.XmlRpc;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -272,8 +273,62 @@ public sealed partial class ExternalRepoMerge
         {
             throw Fault($"failed to merge repos: {command} wrote no {Path.Combine(repodata, "repomd.xml")} (see {LogFileName})");
         }
+        CheckKojiLocations(output, premerge);
         LogMerged(_logger, request.Arch, urls.Count);
         return new ExternalRepoMergeResult(mode, urls, [_mergerepoPath, .. args], repodata, logPath);
+    }
+
+    /// <summary>
+    /// The tag's external repos as the repo sees them: <c>getExternalRepoList(tag_id,
+    /// event=create_event)</c> for the <c>repoInfo</c> struct <paramref name="repoInfo"/>, in the
+    /// hub's order (inheritance depth first, priority within a tag).
+    /// </summary>
+    /// <param name="call">Calls a hub method with positional and keyword arguments.</param>
+    /// <param name="repoInfo">The repo's <c>repoInfo</c> (needs <c>tag_id</c> and <c>create_event</c>).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public static async Task<IReadOnlyList<ExternalRepoSource>> ListForRepoAsync(
+        Func<string, IReadOnlyList<object?>, IReadOnlyDictionary<string, object?>, CancellationToken, Task<object?>> call,
+        IReadOnlyDictionary<string, object?> repoInfo, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ArgumentNullException.ThrowIfNull(repoInfo);
+        var tagId = repoInfo.GetValueOrDefault("tag_id") ?? throw new ArgumentException("repo info has no tag_id", nameof(repoInfo));
+        var createEvent = repoInfo.GetValueOrDefault("create_event") ?? throw new ArgumentException("repo info has no create_event", nameof(repoInfo));
+        var result = await call("getExternalRepoList", [tagId], new Dictionary<string, object?>(StringComparer.Ordinal) { ["event"] = createEvent },
+            cancellationToken).ConfigureAwait(false);
+        if (result is not IEnumerable<object?> rows)
+        {
+            throw Fault($"getExternalRepoList returned {result?.GetType().Name ?? "nothing"}, not a list");
+        }
+        return rows.Select(r => ExternalRepoSource.FromStruct(r as IReadOnlyDictionary<string, object?>
+            ?? throw Fault("getExternalRepoList returned an entry that is not a struct"))).ToList();
+    }
+
+    /// <summary>
+    /// The Koji repo's packages must stay relative to the arch directory (<c>toplink/…</c>): a
+    /// merged primary that points any package at the temporary premerge directory would publish a
+    /// repo whose internal packages cannot be fetched. mergerepo_c writes no base for the first
+    /// repo; this makes sure of it.
+    /// </summary>
+    private static void CheckKojiLocations(string repoDir, string premergeDir)
+    {
+        var premerge = Path.TrimEndingDirectorySeparator(premergeDir);
+        try
+        {
+            var primary = Repomd.Load(repoDir).Find("primary")
+                ?? throw Fault($"failed to merge repos: the merged repomd.xml in {repoDir} lists no primary metadata");
+            using var stream = RepodataReader.OpenRecord(repoDir, primary, verifyChecksum: false);
+            var stray = RepodataReader.ReadPrimary(stream).FirstOrDefault(p =>
+                p.LocationBase is { } b && b.Replace("file://", "", StringComparison.Ordinal).TrimEnd('/').Equals(premerge, StringComparison.Ordinal));
+            if (stray is not null)
+            {
+                throw Fault($"failed to merge repos: the merged repo locates {stray.LocationHref} under the temporary {premerge} instead of the arch directory");
+            }
+        }
+        catch (RepodataException e)
+        {
+            throw Fault($"failed to merge repos: cannot read the merged repodata: {e.Message}", e);
+        }
     }
 
     private void EnsureTool()

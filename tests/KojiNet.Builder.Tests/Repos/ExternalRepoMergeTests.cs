@@ -221,10 +221,20 @@ public sealed class ExternalRepoMergeTests(MergeRepoCorpus corpus) : IClassFixtu
         Directory.Delete(work, recursive: true);
     }
 
-    /// <summary>A stand-in mergerepo_c that reports <paramref name="versionLine"/>, records its arguments and TMPDIR, and writes a repomd.xml.</summary>
-    private static string FakeMergerepo(string dir, string versionLine, int exitCode = 0)
+    /// <summary>
+    /// A stand-in mergerepo_c that reports <paramref name="versionLine"/>, records its arguments and
+    /// TMPDIR, and "merges" by copying the first repo's repodata (with <paramref name="premergeBase"/>,
+    /// as a primary that locates every package under the first repo's directory).
+    /// </summary>
+    private static string FakeMergerepo(string dir, string versionLine, int exitCode = 0, bool premergeBase = false)
     {
         var path = Path.Combine(dir, "mergerepo_c");
+        var copy = premergeBase
+            ? """
+              zcat "$first"/repodata/*primary.xml.gz | sed "s|<location href|<location xml:base=\"file://$first/\" href|" > "$out/repodata/primary.xml"
+              printf '<repomd xmlns="http://linux.duke.edu/metadata/repo"><data type="primary"><location href="repodata/primary.xml"/></data></repomd>' > "$out/repodata/repomd.xml"
+              """
+            : """cp "$first"/repodata/* "$out/repodata/" """;
         File.WriteAllText(path, $$"""
             #!/bin/sh
             if [ "$1" = "--version" ]; then echo '{{versionLine}}'; exit 0; fi
@@ -232,8 +242,14 @@ public sealed class ExternalRepoMergeTests(MergeRepoCorpus corpus) : IClassFixtu
             echo "$TMPDIR" > "{{dir}}/tmpdir"
             echo "stand-in merging"
             out=""
-            while [ $# -gt 0 ]; do [ "$1" = "-o" ] && out="$2"; shift; done
-            mkdir -p "$out/repodata" && echo '<repomd/>' > "$out/repodata/repomd.xml"
+            first=""
+            while [ $# -gt 0 ]; do
+              [ "$1" = "-o" ] && out="$2"
+              [ "$1" = "-r" ] && [ -z "$first" ] && first="${2#file://}" && first="${first%/}"
+              shift
+            done
+            mkdir -p "$out/repodata"
+            {{copy}}
             exit {{exitCode}}
             """);
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -289,6 +305,53 @@ public sealed class ExternalRepoMergeTests(MergeRepoCorpus corpus) : IClassFixtu
         {
             Directory.Delete(tools, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task AMergedRepoThatLocatesKojiPackagesInThePremergeDirIsRefused()
+    {
+        var tools = Directory.CreateTempSubdirectory("kojinet-fake-mergerepo-").FullName;
+        var work = corpus.NewWorkDir();
+        try
+        {
+            var merge = new ExternalRepoMerge(FakeMergerepo(tools, "Version: 1.0.0", premergeBase: true));
+            var e = await Assert.ThrowsAsync<XmlRpcFaultException>(() => merge.MergeAsync(Request(work, Sources("koji")), CancellationToken.None));
+            Assert.Equal(KojiFaultCode.GenericError, e.FaultCode);
+            Assert.StartsWith("failed to merge repos: the merged repo locates toplink/packages/", e.Message, StringComparison.Ordinal);
+            Assert.EndsWith($"under the temporary {Path.Combine(work, "repo_42_premerge")} instead of the arch directory", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+            Directory.Delete(tools, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task TheExternalReposAreListedAsOfTheReposCreateEvent()
+    {
+        var calls = new List<(string Method, IReadOnlyList<object?> Args, IReadOnlyDictionary<string, object?> Kwargs)>();
+        var repos = await ExternalRepoMerge.ListForRepoAsync((method, args, kwargs, _) =>
+        {
+            calls.Add((method, args, kwargs));
+            return Task.FromResult<object?>(new List<object?>
+            {
+                new Dictionary<string, object?> { ["url"] = "https://mirror.example/$arch/", ["merge_mode"] = "bare", ["arches"] = "x86_64", ["external_repo_name"] = "m" },
+                new Dictionary<string, object?> { ["url"] = "file:///srv/other/", ["merge_mode"] = "bare", ["arches"] = null, ["external_repo_name"] = "o" },
+            });
+        }, new Dictionary<string, object?> { ["id"] = 42, ["tag_id"] = 7, ["create_event"] = 1234, ["tag_name"] = "t" }, CancellationToken.None);
+
+        var call = Assert.Single(calls);
+        Assert.Equal("getExternalRepoList", call.Method);
+        Assert.Equal([7], call.Args);
+        Assert.Equal(1234, call.Kwargs["event"]);
+        Assert.Equal([new ExternalRepoSource("https://mirror.example/$arch/", "bare", "x86_64", "m"), new ExternalRepoSource("file:///srv/other/", "bare", null, "o")], repos);
+
+        var e = await Assert.ThrowsAsync<XmlRpcFaultException>(() => ExternalRepoMerge.ListForRepoAsync((_, _, _, _) => Task.FromResult<object?>("oops"),
+            new Dictionary<string, object?> { ["tag_id"] = 7, ["create_event"] = 1 }, CancellationToken.None));
+        Assert.Equal("getExternalRepoList returned String, not a list", e.Message);
+        await Assert.ThrowsAsync<ArgumentException>(() => ExternalRepoMerge.ListForRepoAsync((_, _, _, _) => Task.FromResult<object?>(null),
+            new Dictionary<string, object?> { ["tag_id"] = 7 }, CancellationToken.None));
     }
 
     [Fact]

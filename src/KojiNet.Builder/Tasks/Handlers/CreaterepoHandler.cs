@@ -12,7 +12,10 @@ namespace KojiNet.Builder.Tasks.Handlers;
 /// (<see cref="StoredRepodata"/>; no package file is read), reusing this builder's per tag and arch
 /// cache of rendered XML; with <c>createrepo_c</c> it runs <c>createrepo_c</c> over the arch's
 /// <c>pkglist</c>, reusing the old repo's repodata with <c>--update</c>. Either way hrefs are the
-/// pkglist's, relative to the arch directory through <c>toplink</c>.
+/// pkglist's, relative to the arch directory through <c>toplink</c>. When the tag has external repos
+/// (as of the repo's create event) they are then merged in with mergerepo_c
+/// (<see cref="ExternalRepoMerge"/>); <c>EMPTY_REPO</c> marks a repo with neither a pkglist nor
+/// external repos.
 /// </summary>
 public sealed class CreaterepoHandler : TaskHandler
 {
@@ -59,7 +62,13 @@ public sealed class CreaterepoHandler : TaskHandler
             await RunCreaterepoAsync(task, arch, oldRepo, repos, archDir, pkglist, hasPkglist, comps, output, log).ConfigureAwait(false);
         }
         var repodata = Path.Combine(output, "repodata");
-        if (!hasPkglist)
+        var external = await ExternalRepoMerge.ListForRepoAsync((method, args, kwargs, ct) => task.Session.CallAsync(method, args, kwargs, ct),
+            repo, task.Cancellation).ConfigureAwait(false);
+        if (external.Count > 0)
+        {
+            await MergeExternalReposAsync(task, repoId, arch, archDir, comps, external).ConfigureAwait(false);
+        }
+        else if (!hasPkglist)
         {
             await File.WriteAllTextAsync(Path.Combine(repodata, "EMPTY_REPO"), "This repo is empty because its tag has no content for this arch\n", task.Cancellation).ConfigureAwait(false);
         }
@@ -70,6 +79,37 @@ public sealed class CreaterepoHandler : TaskHandler
             files.Add(Path.GetFileName(file));
         }
         return new List<object?> { task.UploadPath, files };
+    }
+
+    /// <summary>
+    /// Merges the tag's external repos into <c>&lt;workdir&gt;/repo</c> (spec/kojira.md §8.2): the
+    /// Koji repo moves to <c>repo_&lt;id&gt;_premerge</c> and mergerepo_c writes the merged repo in
+    /// its place; <c>mergerepos.log</c> is uploaded whatever the outcome.
+    /// </summary>
+    private static async Task MergeExternalReposAsync(TaskContext task, int repoId, string arch, string archDir, string comps,
+        IReadOnlyList<ExternalRepoSource> external)
+    {
+        var request = new ExternalRepoMergeRequest
+        {
+            WorkDir = task.WorkDir,
+            RepoId = repoId,
+            Arch = arch,
+            BlocklistPath = Path.Combine(archDir, "blocklist"),
+            CompsPath = comps,
+            ExternalRepos = external,
+        };
+        var log = Path.Combine(task.WorkDir, ExternalRepoMerge.LogFileName);
+        try
+        {
+            await new ExternalRepoMerge(logger: task.Logger).MergeAsync(request, task.Cancellation).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (File.Exists(log))
+            {
+                await task.UploadAsync(log).ConfigureAwait(false);
+            }
+        }
     }
 
     private static async Task WriteFromStoredMetadataAsync(TaskContext task, int repoId, string arch, IReadOnlyDictionary<string, object?> repo,
