@@ -440,6 +440,20 @@ public abstract class RepoPipelineTests<TSystem>(TSystem system) : IClassFixture
         Assert.Equal(5, Int(createrepo["state"]));
         var fault = Dict(await system.CallAsync("getTaskResult", [createrepo["id"]], Kw(("raise_fault", false))));
         Assert.Contains("Found multiple merge modes for external repos", (string?)fault["faultString"], StringComparison.Ordinal);
+
+        // The repo the failed task initialised is marked PROBLEM by the repo service (its INIT check).
+        var clauses = new List<object?> { new List<object?> { "task_id", "=", newRepo } };
+        while (true)
+        {
+            var repos = ((IEnumerable<object?>)(await system.CallAsync("repo.query", clauses))!).Select(Dict).ToList();
+            var repo = Assert.Single(repos);
+            if (Int(repo["state"]) == 4)
+            {
+                break;
+            }
+            Check(DateTime.UtcNow < deadline, $"repo {repo["id"]} of the failed task stayed in state {repo["state"]}\n{Tail}");
+            await Task.Delay(200);
+        }
     }
 
     [Fact]
