@@ -19,7 +19,7 @@ namespace KojiNet.IntegrationTests;
 /// </summary>
 public abstract class RepoPipelineTests<TSystem>(TSystem system) : IClassFixture<TSystem>, IDisposable where TSystem : BuildSystemFixture
 {
-    private readonly RepoDnf _dnf = new();
+    private readonly IsolatedDnf _dnf = new();
 
     private string Work { get; } = Directory.CreateTempSubdirectory("kojinet-it-repo-").FullName;
 

@@ -18,7 +18,7 @@ public sealed class DnfTests(RepoCorpus corpus) : IDisposable
         + "enhances:\n%{enhances}\nfiles:\n%{files}\n";
 
     private readonly string _dir = Directory.CreateTempSubdirectory("kojinet-repodata-dnf-").FullName;
-    private readonly Dnf _dnf = new();
+    private readonly IsolatedDnf _dnf = new();
 
     public void Dispose()
     {

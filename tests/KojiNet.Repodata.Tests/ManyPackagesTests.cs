@@ -94,7 +94,7 @@ public sealed class ManyPackagesTests(ManyPackages many) : IClassFixture<ManyPac
     public async Task Dnf_reads_all_packages_and_resolves_across_chunks()
     {
         await RepodataWriter.WriteFromRpmFilesAsync(_dir, many.PackageDir, many.RelativePaths, SmallChunks());
-        using var dnf = new Dnf();
+        using var dnf = new IsolatedDnf();
 
         var names = dnf.Run(_dir, "repoquery", "--qf", "%{name}").Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var resolved = dnf.Run(_dir, "repoquery", "--requires", "--resolve", "kr-many-1", "--qf", "%{name}").Trim();

@@ -1,17 +1,16 @@
-using KojiNet.TestSupport;
-
-namespace KojiNet.IntegrationTests;
+namespace KojiNet.TestSupport;
 
 /// <summary>
 /// The system's dnf against one repository directory only (id <c>r</c>), with its install root,
 /// cache and configuration in a private temporary directory: no network, nothing global read or
-/// touched. The repos the pipeline makes are checked with it, whatever wrote their repodata.
+/// touched. Repos are checked with it whatever wrote their repodata (our writer, createrepo_c,
+/// mergerepo_c).
 /// </summary>
-internal sealed class RepoDnf : IDisposable
+public sealed class IsolatedDnf : IDisposable
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("kojinet-it-dnf-").FullName;
+    private readonly string _root = Directory.CreateTempSubdirectory("kojinet-dnf-").FullName;
 
-    public RepoDnf()
+    public IsolatedDnf()
     {
         File.WriteAllText(Config, "[main]\ngpgcheck=0\nrepo_gpgcheck=0\ninstall_weak_deps=0\nkeepcache=0\n");
         Directory.CreateDirectory(InstallRoot);
