@@ -88,6 +88,13 @@ internal static class SessionManager
 
     private static readonly string ValidateSqlSqlite = ValidateSql.Replace("{json_agg}", "json_group_array", StringComparison.Ordinal);
 
+    // A writing call on PostgreSQL stores its callnum in the validating statement: the UPDATE in
+    // the WITH runs in the call's transaction, while the SELECT still reads the session as it was
+    // before (so the sequence checks below see the stored number). Any fault rolls it back.
+    private static readonly string ValidateAndStoreCallNumSqlPostgres =
+        "WITH _callnum AS (UPDATE sessions SET callnum = @callnum WHERE id = @id AND key = @key AND hostip = @hostip AND closed = FALSE AND expired = FALSE RETURNING id)\n"
+        + ValidateSqlPostgres;
+
     /// <summary>The address stored with a session: the client's, or <c>-</c> when CheckClientIP is off.</summary>
     public static string HostIp(CallContext ctx) => ctx.Hub.Config.Auth.CheckClientIP ? ctx.Request.RemoteAddress : "-";
 
@@ -111,9 +118,14 @@ internal static class SessionManager
         {
             throw KojiErrors.Auth("Invalid session or bad credentials");
         }
-        var row = await ctx.QuerySingleOrDefaultAsync<SessionRow>(
-            ctx.Engine == Data.DatabaseEngine.PostgreSql ? ValidateSqlPostgres : ValidateSqlSqlite,
-            new { id = sessionId, key = req.SessionKey, hostip = HostIp(ctx) }).ConfigureAwait(false)
+        int? callNum = req.CallNum is not null && int.TryParse(req.CallNum, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed)
+            ? parsed : null;
+        var storeCallNum = ctx.Engine == Data.DatabaseEngine.PostgreSql && ctx.WriteCall && callNum is not null && !LoginMethods.Contains(method);
+        var sql = ctx.Engine == Data.DatabaseEngine.PostgreSql
+            ? storeCallNum ? ValidateAndStoreCallNumSqlPostgres : ValidateSqlPostgres
+            : ValidateSqlSqlite;
+        var row = await ctx.QuerySingleOrDefaultAsync<SessionRow>(sql,
+            new { id = sessionId, key = req.SessionKey, hostip = HostIp(ctx), callnum = callNum }).ConfigureAwait(false)
             ?? throw KojiErrors.Auth("Invalid session or bad credentials");
 
         var now = ctx.Hub.Now();
@@ -192,6 +204,7 @@ internal static class SessionManager
             UpdateTime = row.Update_Time,
             RenewTime = row.Renew_Time,
             ReceivedCallNum = received,
+            CallNumStored = storeCallNum && !row.Expired,
         };
     }
 
@@ -207,7 +220,7 @@ internal static class SessionManager
     /// <summary>Stores the call number once a call has written (read-only calls may always be retried).</summary>
     public static Task StoreCallNumAsync(CallContext ctx)
     {
-        if (ctx.Session is { ReceivedCallNum: { } cn, CreatedByThisCall: false } s && ctx.Wrote)
+        if (ctx.Session is { ReceivedCallNum: { } cn, CreatedByThisCall: false, CallNumStored: false } s && ctx.Wrote)
         {
             return ctx.ExecuteAsync("UPDATE sessions SET callnum = @cn WHERE id = @id", new { cn, id = s.Id });
         }

@@ -38,6 +38,9 @@ internal sealed class SessionState
     /// <summary>The call number the request carried, stored when the call writes.</summary>
     public int? ReceivedCallNum { get; init; }
 
+    /// <summary>Whether validation already stored <see cref="ReceivedCallNum"/> in the call's transaction.</summary>
+    public bool CallNumStored { get; init; }
+
     /// <summary>The session a login call made (or renewed) in this request.</summary>
     public bool CreatedByThisCall { get; init; }
 }

@@ -308,12 +308,20 @@ internal static class BuildQueries
         IReadOnlyDictionary<string, object?>? extra = null)
     {
         NameValidation.InternalName(ctx, name);
-        var pkgId = await EnsurePackageAsync(ctx, name).ConfigureAwait(false);
+        // The package and a non-draft build of the same NVR, in one statement.
+        var found = await ctx.QueryFirstOrDefaultAsync<PackageAndBuild>("""
+            SELECT p.id AS Package_Id, b.id AS Build_Id, b.state AS Build_State, b.task_id AS Build_Task_Id
+            FROM package p LEFT JOIN build b ON b.pkg_id = p.id AND b.version = @version AND b.release = @release AND b.draft = FALSE
+            WHERE p.name = @name
+            """, new { name, version, release }).ConfigureAwait(false);
+        var pkgId = found?.Package_Id ?? await EnsurePackageAsync(ctx, name).ConfigureAwait(false);
         var extraJson = extra is null ? null : PyJson.Encode(extra);
         if (!draft)
         {
-            var old = await ByNvrAsync(ctx, name, version, release).ConfigureAwait(false);
-            if (old is not null && !old.Draft)
+            var old = found?.Build_Id is { } oldId
+                ? new { Id = oldId, State = found.Build_State ?? 0, Task_Id = found.Build_Task_Id }
+                : null;
+            if (old is not null)
             {
                 if (old.State == BuildStates.Building)
                 {
@@ -374,4 +382,16 @@ internal static class BuildQueries
         }
         return buildId;
     }
+}
+
+/// <summary>A package id and, if there is one, the non-draft build of an NVR (<see cref="BuildQueries.NewBuildAsync"/>).</summary>
+internal sealed class PackageAndBuild
+{
+    public int Package_Id { get; init; }
+
+    public int? Build_Id { get; init; }
+
+    public int? Build_State { get; init; }
+
+    public int? Build_Task_Id { get; init; }
 }

@@ -173,8 +173,18 @@ REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECU
 CREATE TRIGGER tag_versions_packages_delete AFTER DELETE ON tag_packages
 REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION tag_versions_bump()
 ;
-CREATE TRIGGER tag_versions_listing_insert AFTER INSERT ON tag_listing
-REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION tag_versions_bump()
+-- Tagging inserts one listing row per statement: a row trigger without a transition table is
+-- cheaper there. It is deferred to the commit, so concurrent taggers of one tag hold its counter's
+-- row lock only while committing; the bump still commits atomically with the listing.
+CREATE FUNCTION tag_versions_bump_row() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE tag_versions SET version = version + 1 WHERE tag_id = NEW.tag_id;
+    RETURN NULL;
+END
+$$
+;
+CREATE CONSTRAINT TRIGGER tag_versions_listing_insert AFTER INSERT ON tag_listing
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION tag_versions_bump_row()
 ;
 CREATE TRIGGER tag_versions_listing_update AFTER UPDATE ON tag_listing
 REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION tag_versions_bump()
