@@ -120,7 +120,10 @@ internal static class SessionManager
         }
         int? callNum = req.CallNum is not null && int.TryParse(req.CallNum, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed)
             ? parsed : null;
-        var storeCallNum = ctx.Engine == Data.DatabaseEngine.PostgreSql && ctx.WriteCall && callNum is not null && !LoginMethods.Contains(method);
+        // Not for a raw upload: it streams its body inside the call, and the stored callnum's row
+        // lock would hold back the session's other calls (a task's log streaming) meanwhile.
+        var storeCallNum = ctx.Engine == Data.DatabaseEngine.PostgreSql && ctx.WriteCall && callNum is not null
+            && !LoginMethods.Contains(method) && method != "rawUpload";
         var sql = ctx.Engine == Data.DatabaseEngine.PostgreSql
             ? storeCallNum ? ValidateAndStoreCallNumSqlPostgres : ValidateSqlPostgres
             : ValidateSqlSqlite;
