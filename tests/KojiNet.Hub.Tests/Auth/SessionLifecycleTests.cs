@@ -84,6 +84,35 @@ public abstract class SessionLifecycleTests<THub>(THub hub) : IClassFixture<THub
     }
 
     [Fact]
+    public void AFailedWriteCallDoesNotUseUpItsCallnum()
+    {
+        var r = hub.Python("""
+            s = Session(hub, ca, admin_pem)
+            s.ssl_login()
+            out = {}
+            s.call("createTag", "sl-callnum-tag")
+            s.callnum = 40
+            try:
+                s.call("createTag", "sl-callnum-tag")      # a write that fails: nothing is stored
+            except xmlrpc.client.Fault as e:
+                out["dup"] = fault_dict(e)
+            s.callnum = 40
+            out["retried"] = s.call("createTag", "sl-callnum-tag2")
+            s.callnum = 40
+            try:
+                s.call("createTag", "sl-callnum-tag3")     # 40 is stored now
+            except xmlrpc.client.Fault as e:
+                out["replay"] = fault_dict(e)
+            out["tag3"] = s.call("getTag", "sl-callnum-tag3")
+            emit(out)
+            """);
+        Assert.Equal(1000, r.GetProperty("dup").GetProperty("faultCode").GetInt32());
+        Assert.True(r.GetProperty("retried").GetInt32() > 0);
+        Assert.Equal(1009, r.GetProperty("replay").GetProperty("faultCode").GetInt32());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, r.GetProperty("tag3").ValueKind);
+    }
+
+    [Fact]
     public void ExclusiveSessionsLockOutOtherSessionsOfTheUser()
     {
         var r = hub.Python("""
