@@ -91,36 +91,8 @@ public sealed class KojidOptions
     [IniOption("workdir")]
     public string WorkDir { get; set; } = "/var/tmp/koji";
 
-    [IniOption("chroot_tmpdir")]
-    public string ChrootTmpDir { get; set; } = "/chroot_tmpdir";
-
-    [IniOption("mockdir")]
-    public string MockDir { get; set; } = "/var/lib/mock";
-
-    [IniOption("mockuser")]
-    public string MockUser { get; set; } = "kojibuilder";
-
-    [IniOption("mockhost")]
-    public string MockHost { get; set; } = "koji-linux-gnu";
-
-    [IniOption("vendor")]
-    public string Vendor { get; set; } = "Koji";
-
-    [IniOption("packager")]
-    public string Packager { get; set; } = "Koji";
-
-    [IniOption("distribution")]
-    public string Distribution { get; set; } = "Koji";
-
-    [IniOption("rpmbuild_timeout")]
-    public int RpmbuildTimeout { get; set; } = 86400;
-
-    [IniOption("yum_proxy")]
-    public string? YumProxy { get; set; }
-
-    /// <summary>Upstream keeps this a raw string (any non-empty value is true); here it is a boolean.</summary>
-    [IniOption("mock_bootstrap_image")]
-    public bool MockBootstrapImage { get; set; }
+    // mockdir, mockuser, mockhost, vendor, packager, distribution, rpmbuild_timeout, yum_proxy,
+    // mock_bootstrap_image and chroot_tmpdir are the buildroots' options: see Buildroot.
 
     [IniOption("failed_buildroot_lifetime")]
     public int FailedBuildrootLifetime { get; set; } = 14400;

@@ -33,11 +33,11 @@ public class KojidOptionsTests
         Assert.Equal(5, options.SleepTime);
         Assert.Equal(3, options.MaxJobs);
         Assert.Equal("/tmp/koji", options.WorkDir);
-        Assert.Equal("Fedora Project", options.Vendor);
+        Assert.Equal("Fedora Project", options.Buildroot.Vendor);
         Assert.False(options.UseCreaterepoC);
         Assert.Equal("https://koji.example.com/kojifiles", options.FirstTopUrl);
         Assert.Equal("rpmbuild", options.BuildrootBackend);
-        Assert.Equal(86400, options.RpmbuildTimeout);
+        Assert.Equal(86400, options.Buildroot.RpmbuildTimeout);
         Assert.True(options.OfflineRetry);
     }
 
