@@ -61,22 +61,6 @@ public abstract class StoredRepodataTests<THub>(THub hub) : IClassFixture<THub> 
     private static Func<string, IReadOnlyList<object?>, CancellationToken, Task<object?>> Caller(KojiSession session) =>
         (method, args, ct) => session.CallAsync(method, args, null, ct);
 
-    private static string Dnf(params string[] args)
-    {
-        var cache = Directory.CreateTempSubdirectory("kojinet-dnf-cache-").FullName;
-        try
-        {
-            return ExternalTool.RunChecked("dnf", ["-q", "--setopt=reposdir=/dev/null", $"--setopt=cachedir={cache}", .. args]);
-        }
-        finally
-        {
-            Directory.Delete(cache, recursive: true);
-        }
-    }
-
-    private static string RepoQuery(string repoDir, string what) =>
-        Dnf("repoquery", $"--repofrompath=q,{repoDir}", "--repo=q", what);
-
     private const string RichSpec = """
         Name: srd-rich
         Version: 1.0
@@ -172,6 +156,8 @@ public abstract class StoredRepodataTests<THub>(THub hub) : IClassFixture<THub> 
         Assert.Equal(0, first.Repodata.ReusedPackages);
 
         // The same as createrepo_c over the pkglist, for dnf.
+        using var dnf = new IsolatedDnf();
+        string RepoQuery(string repoDir, string what) => dnf.Run(repoDir, "repoquery", what);
         var reference = Directory.CreateTempSubdirectory("kojinet-srd-ref-").FullName;
         ExternalTool.RunChecked("createrepo_c", ["-q", "-i", Path.Combine(dir1, "pkglist"), "-g", comps, "-o", reference, dir1]);
         foreach (var what in new[] { "--provides", "--requires", "--recommends", "--obsoletes", "--conflicts", "--list", "--changelogs", "--info" })
@@ -187,19 +173,10 @@ public abstract class StoredRepodataTests<THub>(THub hub) : IClassFixture<THub> 
             RepoQuery(dir1, "--queryformat=%{name}-%{epoch}:%{version}-%{release}.%{arch} %{location}\n"));
 
         // dnf installs from it: the hrefs lead through toplink to the package files.
-        var root = Directory.CreateTempSubdirectory("kojinet-srd-root-").FullName;
-        try
-        {
-            Dnf($"--installroot={root}", $"--repofrompath=k,{dir1}", "--repo=k", "--nogpgcheck", "--releasever=1", "--setopt=install_weak_deps=False",
-                "-y", "install", "srd-rich");
-            Assert.Equal("x86_64", File.ReadAllText(Path.Combine(root, "usr/share/ri-a/arch")).Trim()); // a dependency
-            Assert.Equal("doc", File.ReadAllText(Path.Combine(root, "usr/share/ri-a/doc")).Trim()); // the Requires(pre)
-            Assert.Equal("tool", File.ReadAllText(Path.Combine(root, "usr/bin/srd-tool")).Trim());
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        dnf.Run(dir1, "install", "srd-rich");
+        Assert.Equal("x86_64", File.ReadAllText(Path.Combine(dnf.InstallRoot, "usr/share/ri-a/arch")).Trim()); // a dependency
+        Assert.Equal("doc", File.ReadAllText(Path.Combine(dnf.InstallRoot, "usr/share/ri-a/doc")).Trim()); // the Requires(pre)
+        Assert.Equal("tool", File.ReadAllText(Path.Combine(dnf.InstallRoot, "usr/bin/srd-tool")).Trim());
 
         // 2. One more build: only its packages are fetched and rendered.
         Run("""s.call("tagBuildBypass", "srd-tag", "ri-b-1.0-1"); emit(None)""");
