@@ -154,7 +154,7 @@ internal static class SessionManager
         int? received = null;
         if (req.CallNum is not null)
         {
-            if (!int.TryParse(req.CallNum, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var cn))
+            if (callNum is not { } cn)
             {
                 throw KojiErrors.Auth("Invalid callnum");
             }
