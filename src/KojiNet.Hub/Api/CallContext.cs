@@ -19,6 +19,7 @@ internal sealed class CallContext(HubServices hub, RequestInfo request, bool wri
     private DbTransaction? _transaction;
     private List<Func<Task>>? _undo;
     private bool _committed;
+    private bool _committedWithLastStatement;
     private List<Action>? _afterCommit;
 
     public HubServices Hub { get; } = hub;
@@ -39,6 +40,7 @@ internal sealed class CallContext(HubServices hub, RequestInfo request, bool wri
         {
             return _transaction;
         }
+        AssertNotCommitted();
         var connection = await OpenAsync().ConfigureAwait(false);
         _transaction = await Hub.Database.BeginAsync(connection, write, cancellationToken).ConfigureAwait(false);
         return _transaction;
@@ -52,11 +54,20 @@ internal sealed class CallContext(HubServices hub, RequestInfo request, bool wri
     /// </summary>
     public async ValueTask<(DbConnection Connection, DbTransaction? Transaction)> GetConnectionAsync()
     {
+        AssertNotCommitted();
         if (_transaction is null && (write || Engine != DatabaseEngine.PostgreSql))
         {
             await GetTransactionAsync().ConfigureAwait(false);
         }
         return (_connection ?? await OpenAsync().ConfigureAwait(false), _transaction);
+    }
+
+    private void AssertNotCommitted()
+    {
+        if (_committedWithLastStatement)
+        {
+            throw new InvalidOperationException($"{MethodName} used the database after the statement it declared its last");
+        }
     }
 
     private async ValueTask<DbConnection> OpenAsync()
@@ -74,6 +85,19 @@ internal sealed class CallContext(HubServices hub, RequestInfo request, bool wri
             throw KojiErrors.Offline("database outage");
         }
     }
+
+    /// <summary>
+    /// Set by the dispatcher when this call's last statement may carry its COMMIT (see
+    /// <see cref="CommitsWithLastStatement"/>): a single writing call on PostgreSQL, not a
+    /// multicall, whose session needs nothing stored after the method body.
+    /// </summary>
+    public bool MayCommitWithLastStatement { get; set; }
+
+    /// <summary>
+    /// Whether a statement a method declares its last (<c>last: true</c>) is sent with the COMMIT in
+    /// the same round trip. After it, the call may not touch the database again.
+    /// </summary>
+    public bool CommitsWithLastStatement => MayCommitWithLastStatement && write && Engine == DatabaseEngine.PostgreSql;
 
     /// <summary>Commits the transaction if one was opened, then runs the <see cref="AfterCommit"/> actions.</summary>
     public async Task CommitAsync()
@@ -195,27 +219,73 @@ internal sealed class CallContext(HubServices hub, RequestInfo request, bool wri
     /// Returns the value of the <paramref name="returning"/> expression of the inserted row (null
     /// when nothing was inserted), or the number of rows inserted when it is null. When the call
     /// has no event yet, PostgreSQL creates it in the same statement (a data-modifying WITH): the
-    /// hot write paths then cost one statement less.
+    /// hot write paths then cost one statement less. With <paramref name="last"/> the method
+    /// declares this its last statement: where <see cref="CommitsWithLastStatement"/>, the COMMIT
+    /// travels with it and a failing insert or commit still faults the call with nothing stored.
     /// </summary>
-    public async Task<long?> InsertWithEventAsync(string insertSql, DynamicParameters param, string? returning = null)
+    public async Task<long?> InsertWithEventAsync(string insertSql, DynamicParameters param, string? returning = null, bool last = false)
     {
+        var withCommit = last && CommitsWithLastStatement;
         if (_eventId is not null || Engine != DatabaseEngine.PostgreSql)
         {
             param.Add("_event", await GetEventAsync().ConfigureAwait(false));
-            return returning is null
-                ? await ExecuteAsync(insertSql, param).ConfigureAwait(false)
-                : await ExecuteScalarAsync<long?>($"{insertSql} RETURNING {returning}", param).ConfigureAwait(false);
+            if (!withCommit)
+            {
+                return returning is null
+                    ? await ExecuteAsync(insertSql, param).ConfigureAwait(false)
+                    : await ExecuteScalarAsync<long?>($"{insertSql} RETURNING {returning}", param).ConfigureAwait(false);
+            }
+            var row = await ExecuteWithCommitAsync(
+                $"WITH _ins AS ({insertSql} RETURNING {returning ?? "1"} AS v) SELECT 0, "
+                + (returning is null ? "(SELECT count(*) FROM _ins)" : "(SELECT v FROM _ins)"), param).ConfigureAwait(false);
+            return row.Value;
         }
         param.Add("_now", Hub.Now());
         var sql = "WITH _ev AS (INSERT INTO events (time) VALUES (@_now) RETURNING id), _ins AS ("
             + insertSql.Replace("@_event", "(SELECT id FROM _ev)", StringComparison.Ordinal)
             + $" RETURNING {returning ?? "1"} AS v) SELECT (SELECT id FROM _ev) AS EventId, "
             + (returning is null ? "(SELECT count(*) FROM _ins)" : "(SELECT v FROM _ins)") + " AS Value";
+        if (withCommit)
+        {
+            var row = await ExecuteWithCommitAsync(sql, param).ConfigureAwait(false);
+            _eventId = row.EventId;
+            return row.Value;
+        }
         MarkWrite();
         var (c, tx) = await DbAsync().ConfigureAwait(false);
-        var row = await c.QuerySingleAsync<EventInsert>(new CommandDefinition(sql, param, tx)).ConfigureAwait(false);
-        _eventId = row.EventId;
-        return row.Value;
+        var inserted = await c.QuerySingleAsync<EventInsert>(new CommandDefinition(sql, param, tx)).ConfigureAwait(false);
+        _eventId = inserted.EventId;
+        return inserted.Value;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> (one row: an event id and a nullable bigint) followed by COMMIT
+    /// in one round trip, reads both results (so a failing COMMIT, such as a deferred trigger's,
+    /// surfaces here) and ends the call's transaction.
+    /// </summary>
+    private async Task<(int EventId, long? Value)> ExecuteWithCommitAsync(string sql, DynamicParameters param)
+    {
+        MarkWrite();
+        var (c, tx) = await DbAsync().ConfigureAwait(false);
+        (int, long?) result = default;
+        await using (var reader = await c.ExecuteReaderAsync(new CommandDefinition(sql + ";\nCOMMIT", param, tx)).ConfigureAwait(false))
+        {
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                result = (reader.GetInt32(0), reader.IsDBNull(1) ? null : Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture));
+            }
+            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+            {
+            }
+        }
+        // The server committed; the driver's transaction object is complete and only disposed.
+        _committedWithLastStatement = true;
+        if (_transaction is not null)
+        {
+            await _transaction.DisposeAsync().ConfigureAwait(false);
+            _transaction = null;
+        }
+        return result;
     }
 
     private sealed class EventInsert

@@ -26,14 +26,17 @@ internal sealed class CallDispatcher(HubServices hub)
         var readOnly = method?.ReadOnly ?? MulticallIsReadOnly(call);
         return RunAsync(call.MethodName, readOnly, request, ctx => isMulticall
             ? RunMulticallAsync(ctx, call)
-            : InvokeAsync(ctx, method!, call), cancellationToken);
+            : InvokeAsync(ctx, method!, call), cancellationToken, singleCall: !isMulticall);
     }
 
     /// <summary>
     /// Runs <paramref name="body"/> as the call <paramref name="methodName"/>: session validation,
     /// maintenance checks and one transaction around it. The fast upload uses this directly.
+    /// A <paramref name="singleCall"/> (not a multicall, whose inner calls run in savepoints) may
+    /// send its COMMIT with the statement its method declares its last.
     /// </summary>
-    public async Task<object?> RunAsync(string methodName, bool readOnly, RequestInfo request, Func<CallContext, Task<object?>> body, CancellationToken cancellationToken)
+    public async Task<object?> RunAsync(string methodName, bool readOnly, RequestInfo request, Func<CallContext, Task<object?>> body, CancellationToken cancellationToken,
+        bool singleCall = false)
     {
         if (hub.Config.Operation.ServerOffline)
         {
@@ -57,6 +60,9 @@ internal sealed class CallDispatcher(HubServices hub)
                     throw KojiErrors.Offline("Server disabled for maintenance");
                 }
                 ctx.ReadOnlyCall = readOnly;
+                // Nothing may follow the body then: no callnum left to store (SessionManager.StoreCallNumAsync).
+                ctx.MayCommitWithLastStatement = singleCall
+                    && ctx.Session is not { ReceivedCallNum: not null, CreatedByThisCall: false, CallNumStored: false };
                 var result = await body(ctx).ConfigureAwait(false);
                 ctx.ReadOnlyCall = false;
                 await SessionManager.StoreCallNumAsync(ctx).ConfigureAwait(false);

@@ -115,6 +115,74 @@ public abstract class TaggedTests<THub>(THub hub) : IClassFixture<THub> where TH
         Assert.Equal("No such history table: nope", r.GetProperty("hist_bad").GetProperty("faultString").GetString());
         Assert.Equal(18, r.GetProperty("hist_all").GetArrayLength());
     }
+
+    [Fact]
+    public void TaggingFindsTagAndBuildInEveryFormAndAFailedWriteStoresNothing()
+    {
+        // tagBuildBypass and createEmptyBuild send their COMMIT with their last statement: a
+        // failure there must still leave no event, no row and the callnum unused.
+        var r = hub.Python("""
+            s = Session(hub, ca, admin_pem)
+            s.ssl_login()
+            def f(fn, *a, **k):
+                try:
+                    return fn(*a, **k)
+                except xmlrpc.client.Fault as e:
+                    return fault_dict(e)
+            tag_id = s.call("createTag", "tf-tag")
+            s.call("packageListAdd", "tf-tag", "tf-pkg", owner="kojiadmin")
+            ids = [s.call("createEmptyBuild", "tf-pkg", v, "1", None) for v in ["1", "2", "3", "4"]]
+            s.call("createEmptyBuild", "tf-pkg", "5", "1", 7)
+            out = {}
+            out["by_ids"] = s.call("tagBuildBypass", tag_id, ids[0])
+            out["by_name_nvr"] = s.call("tagBuildBypass", "tf-tag", "tf-pkg-2-1")
+            out["by_dicts"] = s.call("tagBuildBypass", {"name": "tf-tag"}, {"name": "tf-pkg", "version": "3", "release": "1"})
+            out["by_id_dict"] = s.call("tagBuildBypass", {"id": tag_id}, {"id": ids[3]})
+            out["epoch_prefix"] = s.call("tagBuildBypass", "tf-tag", "7:tf-pkg-5-1")
+            out["tagged"] = sorted(b["nvr"] for b in s.call("listTagged", "tf-tag"))
+            out["no_tag_bad_nvr"] = f(s.call, "tagBuildBypass", "tf-nosuchtag", "not-an-nvr")
+            out["bad_nvr"] = f(s.call, "tagBuildBypass", "tf-tag", "nvr")
+            out["no_tag"] = f(s.call, "tagBuildBypass", 999999, ids[0])
+            out["no_build"] = f(s.call, "tagBuildBypass", "tf-tag", "tf-pkg-9-9")
+            out["no_build_id"] = f(s.call, "tagBuildBypass", "tf-tag", 999999)
+            before = s.call("getLastEvent")["id"]
+            s.callnum = 500
+            out["dup_tag"] = f(s.call, "tagBuildBypass", "tf-tag", "tf-pkg-1-1")
+            s.callnum = 500
+            out["dup_build"] = f(s.call, "createEmptyBuild", "tf-pkg", "1", "1", None)
+            out["event_unchanged"] = s.call("getLastEvent")["id"] == before
+            out["history"] = len(s.call("queryHistory", tables=["tag_listing"], build="tf-pkg-1-1")["tag_listing"])
+            s.callnum = 500
+            new_id = s.call("createEmptyBuild", "tf-pkg", "6", "1", None)   # 500 was never stored
+            out["new_build"] = s.call("getBuild", new_id)["nvr"]
+            s.callnum = 500
+            out["replay"] = f(s.call, "tagBuildBypass", "tf-tag", new_id)  # 500 is stored now
+            s.callnum = 501
+            out["tag_new"] = s.call("tagBuildBypass", "tf-tag", new_id)
+            out["after"] = len(s.call("listTagged", "tf-tag"))
+            emit(out)
+            """);
+        foreach (var key in new[] { "by_ids", "by_name_nvr", "by_dicts", "by_id_dict", "epoch_prefix", "tag_new" })
+        {
+            Assert.Equal(JsonValueKind.Null, r.GetProperty(key).ValueKind);
+        }
+        Assert.Equal(["tf-pkg-1-1", "tf-pkg-2-1", "tf-pkg-3-1", "tf-pkg-4-1", "tf-pkg-5-1"],
+            r.GetProperty("tagged").EnumerateArray().Select(e => e.GetString()!));
+        // A missing tag is reported before a build argument that does not parse.
+        Assert.Equal("No such tagInfo: 'tf-nosuchtag'", r.GetProperty("no_tag_bad_nvr").GetProperty("faultString").GetString());
+        Assert.Equal("invalid format: nvr", r.GetProperty("bad_nvr").GetProperty("faultString").GetString());
+        Assert.Equal("No such tagInfo: 999999", r.GetProperty("no_tag").GetProperty("faultString").GetString());
+        Assert.Equal("No such build: tf-pkg-9-9", r.GetProperty("no_build").GetProperty("faultString").GetString());
+        Assert.Equal("No such build: 999999", r.GetProperty("no_build_id").GetProperty("faultString").GetString());
+        Assert.Equal(1003, r.GetProperty("dup_tag").GetProperty("faultCode").GetInt32());
+        Assert.Equal("build tf-pkg-1-1 already tagged (tf-tag)", r.GetProperty("dup_tag").GetProperty("faultString").GetString());
+        Assert.StartsWith("Build already exists", r.GetProperty("dup_build").GetProperty("faultString").GetString(), StringComparison.Ordinal);
+        Assert.True(r.GetProperty("event_unchanged").GetBoolean());
+        Assert.Equal(1, r.GetProperty("history").GetInt32());
+        Assert.Equal("tf-pkg-6-1", r.GetProperty("new_build").GetString());
+        Assert.Equal(1009, r.GetProperty("replay").GetProperty("faultCode").GetInt32());
+        Assert.Equal(6, r.GetProperty("after").GetInt32());
+    }
 }
 
 public sealed class SqliteTaggedTests(SqliteHub hub) : TaggedTests<SqliteHub>(hub);

@@ -214,7 +214,7 @@ internal static partial class BuildApi
                 ?? throw KojiErrors.Generic($"No such user: {BuildQueries.Str(owner)}")).Id;
         }
         var now = ctx.Hub.Now();
-        return await BuildQueries.NewBuildAsync(ctx, n, v, r, ep, ownerId, draft, BuildStates.Complete, now, now).ConfigureAwait(false);
+        return await BuildQueries.NewBuildAsync(ctx, n, v, r, ep, ownerId, draft, BuildStates.Complete, now, now, last: true).ConfigureAwait(false);
     }
 
     [GeneratedRegex(@"^(?<head>.*?)(?<num>\d+)(?<tail>(\.[^\d.][^.]*)?)$", RegexOptions.CultureInvariant)]

@@ -67,6 +67,9 @@ internal sealed class BuildRow
     // returned by many calls).
     public string Nvr => _nvr ??= $"{Package_Name}-{Version}-{Release}";
 
+    /// <summary>The build's id, state and NVR.</summary>
+    public BuildRef Ref => new(Id, State, Nvr);
+
     /// <summary><see cref="Creation_Ts"/> as Koji's time string.</summary>
     public string CreationTime => _creationTime ??= KojiTime.Format(Creation_Ts)!;
 
@@ -79,6 +82,12 @@ internal sealed class BuildRow
     /// <summary><see cref="Promotion_Ts"/> as Koji's time string, or null.</summary>
     public string? PromotionTime => Promotion_Ts is null ? null : _promotionTime ??= KojiTime.Format(Promotion_Ts);
 }
+
+/// <summary>A parsed build-info argument: an id, or else an NVR (<see cref="BuildQueries.ParseInfo"/>).</summary>
+internal readonly record struct BuildInfo(int? Id, (string Name, string Version, string Release) Nvr);
+
+/// <summary>What tagging needs of a build: its id, state and NVR.</summary>
+internal sealed record BuildRef(int Id, int State, string Nvr);
 
 /// <summary>Koji's build states (model.md §1).</summary>
 internal static class BuildStates
@@ -132,6 +141,17 @@ internal static class BuildQueries
          WHERE p.name = @name AND b.version = @version AND b.release = @release
          ORDER BY b.draft, b.id DESC
         """;
+
+    /// <summary>
+    /// A select of one <see cref="BuildRef"/> (columns id, state, name, version, release), by
+    /// <c>@buildId</c> or by <c>@name</c>, <c>@version</c>, <c>@release</c> as <see cref="ByNvrAsync"/> picks.
+    /// </summary>
+    public static string RefSelect(BuildInfo info) => info.Id is not null
+        ? "SELECT b.id, b.state, p.name, b.version, b.release FROM build b JOIN package p ON p.id = b.pkg_id WHERE b.id = @buildId"
+        : """
+          SELECT b.id, b.state, p.name, b.version, b.release FROM build b JOIN package p ON p.id = b.pkg_id
+          WHERE p.name = @name AND b.version = @version AND b.release = @release ORDER BY b.draft, b.id DESC LIMIT 1
+          """;
 
     public static Task<BuildRow?> ByIdAsync(CallContext ctx, int id) =>
         FastQuery.FirstOrDefaultAsync(ctx, ByIdSql, [("id", id)], Map);
@@ -194,14 +214,24 @@ internal static class BuildQueries
     /// struct with <c>id</c> or <c>name</c>/<c>version</c>/<c>release</c>. A string that is not an
     /// NVR is GenericError <c>invalid format</c> whatever the caller's strictness.
     /// </summary>
-    public static async Task<BuildRow?> FindAsync(CallContext ctx, object? info)
+    public static async Task<BuildRow?> FindAsync(CallContext ctx, object? info) => ParseInfo(info) switch
+    {
+        { Id: { } id } => await ByIdAsync(ctx, id).ConfigureAwait(false),
+        { Nvr: var (n, v, r) } => await ByNvrAsync(ctx, n, v, r).ConfigureAwait(false),
+    };
+
+    /// <summary>
+    /// A build-info argument as an id or an NVR, with <see cref="FindAsync"/>'s errors for the
+    /// forms it does not accept.
+    /// </summary>
+    public static BuildInfo ParseInfo(object? info)
     {
         switch (info)
         {
             case int id:
-                return await ByIdAsync(ctx, id).ConfigureAwait(false);
+                return new(id, default);
             case long l when l is >= int.MinValue and <= int.MaxValue:
-                return await ByIdAsync(ctx, (int)l).ConfigureAwait(false);
+                return new((int)l, default);
             case string s:
                 {
                     var text = s;
@@ -214,16 +244,16 @@ internal static class BuildQueries
                     {
                         throw KojiErrors.Generic($"invalid format: {s}");
                     }
-                    return await ByNvrAsync(ctx, nvr.Name, nvr.Version, nvr.Release).ConfigureAwait(false);
+                    return new(null, (nvr.Name, nvr.Version, nvr.Release));
                 }
             case IReadOnlyDictionary<string, object?> d:
                 if (d.GetValueOrDefault("id") is int or long)
                 {
-                    return await ByIdAsync(ctx, Convert.ToInt32(d["id"], CultureInfo.InvariantCulture)).ConfigureAwait(false);
+                    return new(Convert.ToInt32(d["id"], CultureInfo.InvariantCulture), default);
                 }
                 if (d.GetValueOrDefault("name") is string n && d.GetValueOrDefault("version") is string v && d.GetValueOrDefault("release") is string r)
                 {
-                    return await ByNvrAsync(ctx, n, v, r).ConfigureAwait(false);
+                    return new(null, (n, v, r));
                 }
                 throw KojiErrors.Generic($"Invalid build info: {UserQueries.Repr(info)}");
             default:
@@ -303,9 +333,10 @@ internal static class BuildQueries
     /// the release <c>&lt;release&gt;,draft_&lt;id&gt;</c> and <c>extra.draft</c>.
     /// </summary>
     /// <param name="extra">The build's <c>extra</c> struct, or null.</param>
+    /// <param name="last">The caller does nothing more in the database afterwards.</param>
     public static async Task<int> NewBuildAsync(CallContext ctx, string name, string version, string release, int? epoch,
         int owner, bool draft, int state, double? start, double? completion, string? source = null, int? taskId = null,
-        IReadOnlyDictionary<string, object?>? extra = null)
+        IReadOnlyDictionary<string, object?>? extra = null, bool last = false)
     {
         NameValidation.InternalName(ctx, name);
         // The package and a non-draft build of the same NVR, in one statement.
@@ -361,7 +392,8 @@ internal static class BuildQueries
         var buildId = (int)(await ctx.InsertWithEventAsync("""
             INSERT INTO build (volume_id, pkg_id, version, release, epoch, draft, source, create_event, start_time, completion_time, state, owner, task_id, extra)
             VALUES (0, @pkgId, @version, @release, @epoch, @draft, @source, @_event, @start, @completion, @state, @owner, @taskId, @extraJson)
-            """, new Dapper.DynamicParameters(new { pkgId, version, release, epoch, draft, source, start, completion, state, owner, taskId, extraJson }), "id").ConfigureAwait(false)
+            """, new Dapper.DynamicParameters(new { pkgId, version, release, epoch, draft, source, start, completion, state, owner, taskId, extraJson }), "id",
+            last: last && !draft).ConfigureAwait(false)
             ?? throw new InvalidOperationException("build insert returned no id"));
         if (draft)
         {

@@ -32,10 +32,12 @@ internal static class Versioning
     /// Inserts a current row into <paramref name="table"/> with the call's event and user
     /// (<paramref name="userId"/>, else the caller); returns the rows inserted. With
     /// <paramref name="onConflict"/> (a conflict target such as <c>(a, b) WHERE revoke_event IS NULL</c>)
-    /// a row that would violate that unique index is skipped instead, and 0 is returned.
+    /// a row that would violate that unique index is skipped instead, and 0 is returned. With
+    /// <paramref name="last"/> the caller does nothing more in the database after this insert
+    /// (<see cref="CallContext.InsertWithEventAsync"/>).
     /// </summary>
     public static async Task<int> InsertAsync(CallContext ctx, string table, IReadOnlyDictionary<string, object?> values, int? userId = null,
-        string? onConflict = null)
+        string? onConflict = null, bool last = false)
     {
         var p = new Dapper.DynamicParameters();
         foreach (var (k, v) in values)
@@ -47,7 +49,7 @@ internal static class Versioning
         var names = string.Join(", ", values.Keys.Select(k => "@" + k));
         var conflict = onConflict is null ? "" : $" ON CONFLICT {onConflict} DO NOTHING";
         return (int)(await ctx.InsertWithEventAsync(
-            $"INSERT INTO {table} ({columns}, create_event, creator_id) VALUES ({names}, @_event, @_user){conflict}", p).ConfigureAwait(false) ?? 0);
+            $"INSERT INTO {table} ({columns}, create_event, creator_id) VALUES ({names}, @_event, @_user){conflict}", p, last: last).ConfigureAwait(false) ?? 0);
     }
 
     private static Dapper.DynamicParameters Merge(object param, int eventId, int userId)

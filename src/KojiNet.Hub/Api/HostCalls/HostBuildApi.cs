@@ -252,7 +252,7 @@ internal static class HostBuildApi
             await TaggedApi.DirectUntagAsync(ctx, from, b, strict: true, owner).ConfigureAwait(false);
         }
         await AssertTagAccessAsync(ctx, t, owner, force).ConfigureAwait(false);
-        await TaggedApi.DirectTagAsync(ctx, t, b, force, owner).ConfigureAwait(false);
+        await TaggedApi.DirectTagAsync(ctx, t, b.Ref, force, owner).ConfigureAwait(false);
         return null;
     }
 

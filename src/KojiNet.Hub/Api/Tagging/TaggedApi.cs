@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Dapper;
@@ -215,21 +216,59 @@ internal static class TaggedApi
     internal static async Task<object?> TagBuildBypass(CallContext ctx, object? tag, object? build, bool force = false, bool notify = false)
     {
         ctx.AssertLogin();
-        var t = await TagQueries.GetAsync(ctx, tag).ConfigureAwait(false);
-        var b = await BuildQueries.GetAsync(ctx, build).ConfigureAwait(false);
+        var (t, b) = await GetTagAndBuildAsync(ctx, tag, build).ConfigureAwait(false);
         await AssertTagAccessAsync(ctx, t).ConfigureAwait(false);
         await ctx.Hub.Policies.AssertTagPolicyAsync(ctx, "tag", t.Id, null, b.Id, force).ConfigureAwait(false);
         _ = notify;
-        await DirectTagAsync(ctx, t, b, force).ConfigureAwait(false);
+        await DirectTagAsync(ctx, t, b, force, last: true).ConfigureAwait(false);
         return null;
+    }
+
+    // The statements of GetTagAndBuildAsync, by [tag by id][build by id].
+    private static readonly string[,] TagAndBuildSql = new string[2, 2];
+
+    /// <summary>
+    /// A tagging call's tag (current config) and build, read in one statement. A missing tag is
+    /// reported before a missing build, and a build argument that does not parse still gets its
+    /// error only after the tag was found, as with two separate lookups.
+    /// </summary>
+    internal static async Task<(TagRow Tag, BuildRef Build)> GetTagAndBuildAsync(CallContext ctx, object? tag, object? build)
+    {
+        var (tagId, tagName) = TagQueries.NameOrId(tag);
+        BuildInfo info;
+        try
+        {
+            info = BuildQueries.ParseInfo(build);
+        }
+        catch (KojiNet.XmlRpc.XmlRpcFaultException)
+        {
+            await TagQueries.GetAsync(ctx, tag).ConfigureAwait(false);
+            throw;
+        }
+        int byTagId = tagId is null ? 0 : 1, byBuildId = info.Id is null ? 0 : 1;
+        var sql = TagAndBuildSql[byTagId, byBuildId] ??= $"""
+            SELECT t.id, t.name, t.arches, t.perm_id, t.perm, t.locked, t.maven_support, t.maven_include_all,
+                   b.id, b.state, b.name, b.version, b.release
+            FROM (SELECT 1 AS one) o
+            LEFT JOIN ({TagQueries.CurrentSelect(tagId)}) t ON 1 = 1
+            LEFT JOIN ({BuildQueries.RefSelect(info)}) b ON 1 = 1
+            """;
+        var row = await Common.FastQuery.FirstOrDefaultAsync(ctx, sql,
+            [("tagId", tagId), ("tagName", tagName), ("buildId", info.Id), ("name", info.Nvr.Name), ("version", info.Nvr.Version), ("release", info.Nvr.Release)],
+            r => (Tag: r.IsNull(0) ? null : TagQueries.MapTag(r, 0),
+                  Build: r.IsNull(8) ? null : new BuildRef(r.Int(8), r.Int(9), $"{r.String(10)}-{r.String(11)}-{r.String(12)}"))).ConfigureAwait(false);
+        var t = row.Tag ?? throw KojiErrors.Generic($"No such tagInfo: {UserQueries.Repr(tag)}");
+        var b = row.Build ?? throw KojiErrors.Generic($"No such build: {BuildQueries.Str(build)}");
+        return (t, b);
     }
 
     /// <summary>
     /// Koji's <c>_direct_tag_build</c>: tags a COMPLETE build (TagError otherwise); an already tagged
     /// build is TagError unless <paramref name="force"/>, which re-tags it. Recorded as
-    /// <paramref name="userId"/> (the caller when null); no access or policy check.
+    /// <paramref name="userId"/> (the caller when null); no access or policy check. With
+    /// <paramref name="last"/> the caller does nothing more in the database after it.
     /// </summary>
-    internal static async Task DirectTagAsync(CallContext ctx, TagRow t, BuildRow b, bool force, int? userId = null)
+    internal static async Task DirectTagAsync(CallContext ctx, TagRow t, BuildRef b, bool force, int? userId = null, bool last = false)
     {
         if (b.State != BuildStates.Complete)
         {
@@ -240,15 +279,22 @@ internal static class TaggedApi
             ["build_id"] = b.Id,
             ["tag_id"] = t.Id,
         };
-        // One statement when the build is not tagged yet (the usual case): the current-listing
-        // unique index turns "already tagged" into no row inserted.
+        if (!force)
+        {
+            // One statement: the current-listing unique index turns "already tagged" into an error.
+            try
+            {
+                await Common.Versioning.InsertAsync(ctx, "tag_listing", row, userId, last: last).ConfigureAwait(false);
+                return;
+            }
+            catch (DbException e) when (Data.DbErrors.IsUniqueViolation(e, "tag_listing", "tag_listing_current"))
+            {
+                throw KojiErrors.Tag($"build {b.Nvr} already tagged ({t.Name})");
+            }
+        }
         if (await Common.Versioning.InsertAsync(ctx, "tag_listing", row, userId, onConflict: "(build_id, tag_id) WHERE revoke_event IS NULL").ConfigureAwait(false) > 0)
         {
             return;
-        }
-        if (!force)
-        {
-            throw KojiErrors.Tag($"build {b.Nvr} already tagged ({t.Name})");
         }
         await Common.Versioning.RevokeAsync(ctx, "tag_listing", "tag_id = @tagId AND build_id = @buildId", new { tagId = t.Id, buildId = b.Id }, userId).ConfigureAwait(false);
         await Common.Versioning.InsertAsync(ctx, "tag_listing", row, userId).ConfigureAwait(false);

@@ -87,16 +87,25 @@ internal static class TagQueries
             : await FastQuery.FirstOrDefaultAsync(ctx, Select(atEvent) + " AND tag.name = @name", [("name", name), ("event", atEvent)], MapTag).ConfigureAwait(false);
     }
 
-    private static TagRow MapTag(FastRow r) => new()
+    private static TagRow MapTag(FastRow r) => MapTag(r, 0);
+
+    /// <summary>
+    /// The current-config select of one tag (the columns <see cref="MapTag(FastRow, int)"/> reads)
+    /// by <c>@tagId</c> when <paramref name="id"/> is given, else by <c>@tagName</c>, as <see cref="FindAsync"/> looks it up.
+    /// </summary>
+    public static string CurrentSelect(int? id) => Select(null) + (id is null ? " AND tag.name = @tagName" : " AND tag.id = @tagId");
+
+    /// <summary>A <see cref="TagRow"/> from the columns of a tag select, starting at <paramref name="column"/>.</summary>
+    public static TagRow MapTag(FastRow r, int column) => new()
     {
-        Id = r.Int(0),
-        Name = r.String(1),
-        Arches = r.StringOrNull(2),
-        Perm_Id = r.IntOrNull(3),
-        Perm = r.StringOrNull(4),
-        Locked = r.Bool(5),
-        Maven_Support = r.Bool(6),
-        Maven_Include_All = r.Bool(7),
+        Id = r.Int(column),
+        Name = r.String(column + 1),
+        Arches = r.StringOrNull(column + 2),
+        Perm_Id = r.IntOrNull(column + 3),
+        Perm = r.StringOrNull(column + 4),
+        Locked = r.Bool(column + 5),
+        Maven_Support = r.Bool(column + 6),
+        Maven_Include_All = r.Bool(column + 7),
     };
 
     /// <summary>Like <see cref="FindAsync"/>, but a missing tag is GenericError <c>No such tagInfo: '&lt;x&gt;'</c>.</summary>
