@@ -48,6 +48,9 @@ public sealed class HubServices : IAsyncDisposable
     /// <summary>The hub policies, compiled at start-up.</summary>
     internal PolicyService Policies { get; }
 
+    /// <summary>Users' permissions, reused while the <c>perm_versions</c> counter is unchanged.</summary>
+    internal Auth.PermissionCache Permissions { get; } = new();
+
     /// <summary>Scheduler pass requests and builder wake-ups (event-driven scheduling).</summary>
     internal Scheduling.TaskSignals TaskSignals { get; } = new();
 

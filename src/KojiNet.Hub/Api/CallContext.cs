@@ -14,7 +14,7 @@ namespace KojiNet.Hub.Api;
 internal sealed class CallContext(HubServices hub, RequestInfo request, bool write, CancellationToken cancellationToken) : IAsyncDisposable
 {
     private int? _eventId;
-    private HashSet<string>? _perms;
+    private IReadOnlySet<string>? _perms;
     private DbConnection? _connection;
     private DbTransaction? _transaction;
     private List<Func<Task>>? _undo;
@@ -359,18 +359,13 @@ internal sealed class CallContext(HubServices hub, RequestInfo request, bool wri
         }
         if (UserId is not { } uid)
         {
-            return _perms = [];
+            return _perms = new HashSet<string>();
         }
-        var names = await QueryAsync<string>("""
-            SELECT p.name FROM user_perms up JOIN permissions p ON p.id = up.perm_id
-            WHERE up.revoke_event IS NULL AND (up.user_id = @uid OR up.user_id IN (
-                SELECT ug.group_id FROM user_groups ug WHERE ug.user_id = @uid AND ug.revoke_event IS NULL))
-            """, new { uid }).ConfigureAwait(false);
-        return _perms = names.ToHashSet(StringComparer.Ordinal);
+        return _perms = await PermissionCache.LoadAsync(this, uid).ConfigureAwait(false);
     }
 
-    /// <summary>The caller's permissions as session validation read them (saves a query per call).</summary>
-    public void PresetPerms(IEnumerable<string> names) => _perms = names.ToHashSet(StringComparer.Ordinal);
+    /// <summary>The caller's permissions as session validation found them (saves a query per call); never changed.</summary>
+    public void PresetPerms(IReadOnlySet<string> perms) => _perms = perms;
 
     /// <summary>Whether the caller holds <paramref name="perm"/> exactly (admin does not imply it).</summary>
     public async Task<bool> HasPermAsync(string perm) => (await GetPermsAsync().ConfigureAwait(false)).Contains(perm);

@@ -61,8 +61,8 @@ internal static class SessionManager
         /// <summary>The user's exclusive session, if any (validation only).</summary>
         public int? Exclusive_Id { get; init; }
 
-        /// <summary>The user's effective permissions as a JSON array (validation only).</summary>
-        public string? Perms { get; init; }
+        /// <summary>The <c>perm_versions</c> counter (validation only).</summary>
+        public long Perms_Version { get; init; }
     }
 
     private const string SessionSelect = """
@@ -71,29 +71,24 @@ internal static class SessionManager
         FROM sessions s JOIN users u ON u.id = s.user_id
         """;
 
-    // Validation reads the session, its user, the user's exclusive session and the user's
-    // permissions (direct and through groups, as CallContext.GetPermsAsync) in one statement.
+    // Validation reads the session, its user, the user's exclusive session and the permission
+    // counter (PermissionCache) in one statement.
     private const string ValidateSql = """
         SELECT s.id, s.user_id, s.expired, s.master, s.key, s.authtype, s.hostip, s.callnum,
                s.start_time, s.update_time, s.renew_time, s.exclusive, u.name, u.status, u.usertype,
                (SELECT x.id FROM sessions x WHERE x.user_id = s.user_id AND x.exclusive IS NOT NULL AND x.closed = FALSE) AS exclusive_id,
-               (SELECT {json_agg}(p.name) FROM user_perms up JOIN permissions p ON p.id = up.perm_id
-                WHERE up.revoke_event IS NULL AND (up.user_id = s.user_id OR up.user_id IN (
-                    SELECT ug.group_id FROM user_groups ug WHERE ug.user_id = s.user_id AND ug.revoke_event IS NULL))) AS perms
+               (SELECT pv.version FROM perm_versions pv WHERE pv.id = 0) AS perms_version
         FROM sessions s JOIN users u ON u.id = s.user_id
         WHERE s.id = @id AND s.key = @key AND s.hostip = @hostip AND s.closed = FALSE
         """;
 
-    private static readonly string ValidateSqlPostgres = ValidateSql.Replace("{json_agg}", "json_agg", StringComparison.Ordinal);
-
-    private static readonly string ValidateSqlSqlite = ValidateSql.Replace("{json_agg}", "json_group_array", StringComparison.Ordinal);
 
     // A writing call on PostgreSQL stores its callnum in the validating statement: the UPDATE in
     // the WITH runs in the call's transaction, while the SELECT still reads the session as it was
     // before (so the sequence checks below see the stored number). Any fault rolls it back.
     private static readonly string ValidateAndStoreCallNumSqlPostgres =
         "WITH _callnum AS (UPDATE sessions SET callnum = @callnum WHERE id = @id AND key = @key AND hostip = @hostip AND closed = FALSE AND expired = FALSE RETURNING id)\n"
-        + ValidateSqlPostgres;
+        + ValidateSql;
 
     /// <summary>The address stored with a session: the client's, or <c>-</c> when CheckClientIP is off.</summary>
     public static string HostIp(CallContext ctx) => ctx.Hub.Config.Auth.CheckClientIP ? ctx.Request.RemoteAddress : "-";
@@ -124,9 +119,7 @@ internal static class SessionManager
         // lock would hold back the session's other calls (a task's log streaming) meanwhile.
         var storeCallNum = ctx.Engine == Data.DatabaseEngine.PostgreSql && ctx.WriteCall && callNum is not null
             && !LoginMethods.Contains(method) && method != "rawUpload";
-        var sql = ctx.Engine == Data.DatabaseEngine.PostgreSql
-            ? storeCallNum ? ValidateAndStoreCallNumSqlPostgres : ValidateSqlPostgres
-            : ValidateSqlSqlite;
+        var sql = storeCallNum ? ValidateAndStoreCallNumSqlPostgres : ValidateSql;
         var row = await ctx.QuerySingleOrDefaultAsync<SessionRow>(sql,
             new { id = sessionId, key = req.SessionKey, hostip = HostIp(ctx), callnum = callNum }).ConfigureAwait(false)
             ?? throw KojiErrors.Auth("Invalid session or bad credentials");
@@ -184,8 +177,7 @@ internal static class SessionManager
             throw KojiErrors.AuthLock("User locked by another session");
         }
 
-        // No grants: PostgreSQL's json_agg gives NULL, SQLite's json_group_array '[]'.
-        ctx.PresetPerms(row.Perms is null ? [] : System.Text.Json.JsonSerializer.Deserialize<string[]>(row.Perms) ?? []);
+        ctx.PresetPerms(await ctx.Hub.Permissions.GetAsync(ctx, row.User_Id, row.Perms_Version).ConfigureAwait(false));
         if (now - row.Update_Time >= UpdateTimeGranularity)
         {
             ctx.SessionUpkeep = new SessionUpkeep(row.Id, Expire: false, Touch: true, now);

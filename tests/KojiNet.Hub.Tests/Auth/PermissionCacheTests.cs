@@ -1,0 +1,87 @@
+using System.Text.Json;
+using Dapper;
+using KojiNet.Hub.Http;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KojiNet.Hub.Tests.Auth;
+
+/// <summary>
+/// Hubs cache each user's permissions (Auth/PermissionCache.cs) while the perm_versions counter
+/// is unchanged: a second hub, where the user works and whose cache is warm, must see at once
+/// every grant, revocation and group change made through the first hub or with plain SQL.
+/// </summary>
+public abstract class PermissionCacheTests<THub>(THub hub) : IClassFixture<THub> where THub : HubFixture
+{
+    [Fact]
+    public async Task AnotherHubSeesGrantsRevocationsAndGroupChangesAtOnce()
+    {
+        await using var other = HubServices.Create(hub.Hub.Config);
+        await using var app = await HubHost.BuildAsync(other, ["https://127.0.0.1:0"]);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var hub2 = address.Replace("127.0.0.1", "localhost", StringComparison.Ordinal).TrimEnd('/') + "/kojihub";
+        string Script(string body) => $$"""
+            hub2 = {{JsonSerializer.Serialize(hub2)}}
+            s = Session(hub, ca, admin_pem)
+            s.ssl_login()
+            a = Session(hub2, ca, alice_pem)
+            a.ssl_login()
+            def f(fn, *args, **kw):
+                try:
+                    return fn(*args, **kw)
+                except xmlrpc.client.Fault as e:
+                    return fault_dict(e)
+            out = {}
+            {{body}}
+            emit(out)
+            """;
+
+        var r = hub.Python(Script("""
+            out["start"] = a.call("getPerms")
+            out["denied"] = f(a.call, "createTag", "pc-tag-1")
+            s.call("grantPermission", "alice", "tag")
+            out["granted"] = a.call("getPerms")
+            out["allowed"] = a.call("createTag", "pc-tag-1") > 0
+            s.call("revokePermission", "alice", "tag")
+            out["revoked"] = a.call("getPerms")
+            out["denied_again"] = f(a.call, "createTag", "pc-tag-2")
+            s.call("newGroup", "pc-group")
+            s.call("grantPermission", "pc-group", "repo")
+            out["group_before"] = a.call("hasPerm", "repo")
+            s.call("addGroupMember", "pc-group", "alice")
+            out["group_member"] = a.call("hasPerm", "repo")
+            s.call("dropGroupMember", "pc-group", "alice")
+            out["group_dropped"] = a.call("hasPerm", "repo")
+            """));
+        Assert.Equal(0, r.GetProperty("start").GetArrayLength());
+        Assert.Equal(1004, r.GetProperty("denied").GetProperty("faultCode").GetInt32());
+        Assert.Equal(["tag"], r.GetProperty("granted").EnumerateArray().Select(e => e.GetString()!));
+        Assert.True(r.GetProperty("allowed").GetBoolean());
+        Assert.Equal(0, r.GetProperty("revoked").GetArrayLength());
+        Assert.Equal(1004, r.GetProperty("denied_again").GetProperty("faultCode").GetInt32());
+        Assert.False(r.GetProperty("group_before").GetBoolean());
+        Assert.True(r.GetProperty("group_member").GetBoolean());
+        Assert.False(r.GetProperty("group_dropped").GetBoolean());
+
+        // Grants written with plain SQL behind both hubs count too (the counter's triggers).
+        var warm = hub.Python(Script("""out["perms"] = a.call("getPerms")"""));
+        Assert.Equal(0, warm.GetProperty("perms").GetArrayLength());
+        await using (var connection = await hub.Hub.Database.OpenAsync())
+        {
+            var now = hub.Hub.Now();
+            var ev = await connection.ExecuteScalarAsync<int>("INSERT INTO events (time) VALUES (@now) RETURNING id", new { now });
+            await connection.ExecuteAsync("""
+                INSERT INTO user_perms (user_id, perm_id, create_event, creator_id)
+                SELECT u.id, p.id, @ev, u.id FROM users u, permissions p WHERE u.name = 'alice' AND p.name = 'target'
+                """, new { ev });
+        }
+        var sql = hub.Python(Script("""out["perms"] = a.call("getPerms")"""));
+        Assert.Equal(["target"], sql.GetProperty("perms").EnumerateArray().Select(e => e.GetString()!));
+    }
+}
+
+public sealed class SqlitePermissionCacheTests(SqliteHub hub) : PermissionCacheTests<SqliteHub>(hub);
+
+public sealed class PostgresPermissionCacheTests(PostgresHub hub) : PermissionCacheTests<PostgresHub>(hub);
