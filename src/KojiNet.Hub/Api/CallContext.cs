@@ -223,76 +223,56 @@ internal sealed class CallContext(HubServices hub, RequestInfo request, bool wri
     /// declares this its last statement: where <see cref="CommitsWithLastStatement"/>, the COMMIT
     /// travels with it and a failing insert or commit still faults the call with nothing stored.
     /// </summary>
-    public async Task<long?> InsertWithEventAsync(string insertSql, DynamicParameters param, string? returning = null, bool last = false)
+    public async Task<long?> InsertWithEventAsync(string insertSql, (string Name, object? Value)[] args, string? returning = null, bool last = false)
     {
-        var withCommit = last && CommitsWithLastStatement;
-        if (_eventId is not null || Engine != DatabaseEngine.PostgreSql)
+        if (Engine != DatabaseEngine.PostgreSql)
         {
+            var param = new DynamicParameters();
+            foreach (var (name, value) in args)
+            {
+                param.Add(name, value);
+            }
             param.Add("_event", await GetEventAsync().ConfigureAwait(false));
-            if (!withCommit)
-            {
-                return returning is null
-                    ? await ExecuteAsync(insertSql, param).ConfigureAwait(false)
-                    : await ExecuteScalarAsync<long?>($"{insertSql} RETURNING {returning}", param).ConfigureAwait(false);
-            }
-            var row = await ExecuteWithCommitAsync(
-                $"WITH _ins AS ({insertSql} RETURNING {returning ?? "1"} AS v) SELECT 0, "
-                + (returning is null ? "(SELECT count(*) FROM _ins)" : "(SELECT v FROM _ins)"), param).ConfigureAwait(false);
-            return row.Value;
+            return returning is null
+                ? await ExecuteAsync(insertSql, param).ConfigureAwait(false)
+                : await ExecuteScalarAsync<long?>($"{insertSql} RETURNING {returning}", param).ConfigureAwait(false);
         }
-        param.Add("_now", Hub.Now());
-        var sql = "WITH _ev AS (INSERT INTO events (time) VALUES (@_now) RETURNING id), _ins AS ("
-            + insertSql.Replace("@_event", "(SELECT id FROM _ev)", StringComparison.Ordinal)
-            + $" RETURNING {returning ?? "1"} AS v) SELECT (SELECT id FROM _ev) AS EventId, "
-            + (returning is null ? "(SELECT count(*) FROM _ins)" : "(SELECT v FROM _ins)") + " AS Value";
-        if (withCommit)
+        // One row: the event and the value, whichever way the event comes.
+        var result = returning is null ? "(SELECT count(*) FROM _ins)" : "CAST((SELECT v FROM _ins) AS BIGINT)";
+        string sql;
+        if (_eventId is { } known)
         {
-            var row = await ExecuteWithCommitAsync(sql, param).ConfigureAwait(false);
-            _eventId = row.EventId;
-            return row.Value;
+            sql = $"WITH _ins AS ({insertSql} RETURNING {returning ?? "1"} AS v) SELECT @_event, {result}";
+            args = [.. args, ("_event", known)];
+        }
+        else
+        {
+            sql = "WITH _ev AS (INSERT INTO events (time) VALUES (@_now) RETURNING id), _ins AS ("
+                + insertSql.Replace("@_event", "(SELECT id FROM _ev)", StringComparison.Ordinal)
+                + $" RETURNING {returning ?? "1"} AS v) SELECT (SELECT id FROM _ev), {result}";
+            args = [.. args, ("_now", Hub.Now())];
         }
         MarkWrite();
-        var (c, tx) = await DbAsync().ConfigureAwait(false);
-        var inserted = await c.QuerySingleAsync<EventInsert>(new CommandDefinition(sql, param, tx)).ConfigureAwait(false);
-        _eventId = inserted.EventId;
-        return inserted.Value;
-    }
-
-    /// <summary>
-    /// Runs <paramref name="sql"/> (one row: an event id and a nullable bigint) followed by COMMIT
-    /// in one round trip, reads both results (so a failing COMMIT, such as a deferred trigger's,
-    /// surfaces here) and ends the call's transaction.
-    /// </summary>
-    private async Task<(int EventId, long? Value)> ExecuteWithCommitAsync(string sql, DynamicParameters param)
-    {
-        MarkWrite();
-        var (c, tx) = await DbAsync().ConfigureAwait(false);
-        (int, long?) result = default;
-        await using (var reader = await c.ExecuteReaderAsync(new CommandDefinition(sql + ";\nCOMMIT", param, tx)).ConfigureAwait(false))
+        static (int EventId, long? Value) Map(Common.FastRow r) => (r.Int(0), r.IsNull(1) ? null : r.Long(1));
+        List<(int EventId, long? Value)> rows;
+        if (last && CommitsWithLastStatement)
         {
-            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            var (c, tx) = await DbAsync().ConfigureAwait(false);
+            rows = await Common.FastQuery.PostgresWithCommitAsync((Npgsql.NpgsqlConnection)c, (Npgsql.NpgsqlTransaction?)tx, sql, args, Map).ConfigureAwait(false);
+            // The server committed; the driver's transaction object is complete and only disposed.
+            _committedWithLastStatement = true;
+            if (_transaction is not null)
             {
-                result = (reader.GetInt32(0), reader.IsDBNull(1) ? null : Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture));
-            }
-            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
-            {
+                await _transaction.DisposeAsync().ConfigureAwait(false);
+                _transaction = null;
             }
         }
-        // The server committed; the driver's transaction object is complete and only disposed.
-        _committedWithLastStatement = true;
-        if (_transaction is not null)
+        else
         {
-            await _transaction.DisposeAsync().ConfigureAwait(false);
-            _transaction = null;
+            rows = await Common.FastQuery.ListAsync(this, sql, args, Map).ConfigureAwait(false);
         }
-        return result;
-    }
-
-    private sealed class EventInsert
-    {
-        public int EventId { get; set; }
-
-        public long? Value { get; set; }
+        _eventId = rows[0].EventId;
+        return rows[0].Value;
     }
 
     public async Task<IEnumerable<T>> QueryAsync<T>(string sql, object? param = null)

@@ -82,13 +82,34 @@ internal static class SessionManager
         WHERE s.id = @id AND s.key = @key AND s.hostip = @hostip AND s.closed = FALSE
         """;
 
-
     // A writing call on PostgreSQL stores its callnum in the validating statement: the UPDATE in
     // the WITH runs in the call's transaction, while the SELECT still reads the session as it was
     // before (so the sequence checks below see the stored number). Any fault rolls it back.
     private static readonly string ValidateAndStoreCallNumSqlPostgres =
         "WITH _callnum AS (UPDATE sessions SET callnum = @callnum WHERE id = @id AND key = @key AND hostip = @hostip AND closed = FALSE AND expired = FALSE RETURNING id)\n"
         + ValidateSql;
+
+    // A row of ValidateSql, by column position.
+    private static SessionRow MapValidation(Api.Common.FastRow r) => new()
+    {
+        Id = r.Int(0),
+        User_Id = r.Int(1),
+        Expired = r.Bool(2),
+        Master = r.IntOrNull(3),
+        Key = r.String(4),
+        AuthType = r.Int(5),
+        HostIp = r.String(6),
+        CallNum = r.IntOrNull(7),
+        Start_Time = r.Double(8),
+        Update_Time = r.Double(9),
+        Renew_Time = r.DoubleOrNull(10),
+        Exclusive = r.BoolOrNull(11),
+        Name = r.String(12),
+        Status = r.Int(13),
+        UserType = r.Int(14),
+        Exclusive_Id = r.IntOrNull(15),
+        Perms_Version = r.Long(16),
+    };
 
     /// <summary>The address stored with a session: the client's, or <c>-</c> when CheckClientIP is off.</summary>
     public static string HostIp(CallContext ctx) => ctx.Hub.Config.Auth.CheckClientIP ? ctx.Request.RemoteAddress : "-";
@@ -120,8 +141,8 @@ internal static class SessionManager
         var storeCallNum = ctx.Engine == Data.DatabaseEngine.PostgreSql && ctx.WriteCall && callNum is not null
             && !LoginMethods.Contains(method) && method != "rawUpload";
         var sql = storeCallNum ? ValidateAndStoreCallNumSqlPostgres : ValidateSql;
-        var row = await ctx.QuerySingleOrDefaultAsync<SessionRow>(sql,
-            new { id = sessionId, key = req.SessionKey, hostip = HostIp(ctx), callnum = callNum }).ConfigureAwait(false)
+        var row = await Api.Common.FastQuery.FirstOrDefaultAsync(ctx, sql,
+            [("id", sessionId), ("key", req.SessionKey), ("hostip", HostIp(ctx)), ("callnum", callNum)], MapValidation).ConfigureAwait(false)
             ?? throw KojiErrors.Auth("Invalid session or bad credentials");
 
         var now = ctx.Hub.Now();

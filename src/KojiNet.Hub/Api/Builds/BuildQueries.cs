@@ -340,11 +340,12 @@ internal static class BuildQueries
     {
         NameValidation.InternalName(ctx, name);
         // The package and a non-draft build of the same NVR, in one statement.
-        var found = await ctx.QueryFirstOrDefaultAsync<PackageAndBuild>("""
-            SELECT p.id AS Package_Id, b.id AS Build_Id, b.state AS Build_State, b.task_id AS Build_Task_Id
+        var found = await FastQuery.FirstOrDefaultAsync(ctx, """
+            SELECT p.id, b.id, b.state, b.task_id
             FROM package p LEFT JOIN build b ON b.pkg_id = p.id AND b.version = @version AND b.release = @release AND b.draft = FALSE
             WHERE p.name = @name
-            """, new { name, version, release }).ConfigureAwait(false);
+            """, [("name", name), ("version", version), ("release", release)],
+            r => new PackageAndBuild { Package_Id = r.Int(0), Build_Id = r.IntOrNull(1), Build_State = r.IntOrNull(2), Build_Task_Id = r.IntOrNull(3) }).ConfigureAwait(false);
         var pkgId = found?.Package_Id ?? await EnsurePackageAsync(ctx, name).ConfigureAwait(false);
         var extraJson = extra is null ? null : PyJson.Encode(extra);
         if (!draft)
@@ -392,7 +393,8 @@ internal static class BuildQueries
         var buildId = (int)(await ctx.InsertWithEventAsync("""
             INSERT INTO build (volume_id, pkg_id, version, release, epoch, draft, source, create_event, start_time, completion_time, state, owner, task_id, extra)
             VALUES (0, @pkgId, @version, @release, @epoch, @draft, @source, @_event, @start, @completion, @state, @owner, @taskId, @extraJson)
-            """, new Dapper.DynamicParameters(new { pkgId, version, release, epoch, draft, source, start, completion, state, owner, taskId, extraJson }), "id",
+            """, [("pkgId", pkgId), ("version", version), ("release", release), ("epoch", epoch), ("draft", draft), ("source", source),
+                ("start", start), ("completion", completion), ("state", state), ("owner", owner), ("taskId", taskId), ("extraJson", extraJson)], "id",
             last: last && !draft).ConfigureAwait(false)
             ?? throw new InvalidOperationException("build insert returned no id"));
         if (draft)

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
+using KojiNet.Hub.Data;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using SQLitePCL;
@@ -33,6 +34,8 @@ internal readonly struct FastRow
     public string? StringOrNull(int i) => IsNull(i) ? null : String(i);
 
     public bool Bool(int i) => _stmt is not null ? raw.sqlite3_column_int(_stmt, i) != 0 : _reader!.GetBoolean(i);
+
+    public bool? BoolOrNull(int i) => IsNull(i) ? null : Bool(i);
 }
 
 /// <summary>
@@ -53,19 +56,75 @@ internal static class FastQuery
         {
             return Sqlite(db, sql, args, map);
         }
-        await using var cmd = new NpgsqlCommand(sql, (NpgsqlConnection)connection, (NpgsqlTransaction?)tx);
-        foreach (var (name, value) in args)
-        {
-            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
+        await using var cmd = PostgresCommand(new NpgsqlCommand(null, (NpgsqlConnection)connection, (NpgsqlTransaction?)tx), sql, args);
         await cmd.PrepareAsync().ConfigureAwait(false);
-        var list = new List<T>();
         await using var reader = await cmd.ExecuteReaderAsync().ConfigureAwait(false);
+        return await ReadAllAsync(reader, map).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// PostgreSQL: runs one statement and then COMMIT in the same round trip, and maps the
+    /// statement's rows. Both results are read, so a failing COMMIT (a deferred trigger's error)
+    /// is thrown here; the caller ends its transaction object afterwards.
+    /// </summary>
+    public static async Task<List<T>> PostgresWithCommitAsync<T>(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql,
+        (string Name, object? Value)[] args, Func<FastRow, T> map)
+    {
+        await using var batch = new NpgsqlBatch(connection, tx);
+        var statement = new NpgsqlBatchCommand();
+        PostgresCommand(statement, sql, args);
+        batch.BatchCommands.Add(statement);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        await using var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false);
+        var list = await ReadAllAsync(reader, map).ConfigureAwait(false);
+        while (await reader.NextResultAsync().ConfigureAwait(false))
+        {
+        }
+        return list;
+    }
+
+    private static async Task<List<T>> ReadAllAsync<T>(DbDataReader reader, Func<FastRow, T> map)
+    {
+        var list = new List<T>();
         while (await reader.ReadAsync().ConfigureAwait(false))
         {
             list.Add(map(new FastRow(reader)));
         }
         return list;
+    }
+
+    // The statement with positional parameters (PositionalSql), so Npgsql need not parse it.
+    private static NpgsqlCommand PostgresCommand(NpgsqlCommand command, string sql, (string Name, object? Value)[] args)
+    {
+        (command.CommandText, var names) = PositionalSql.For(sql);
+        Bind(command.Parameters, names, args);
+        return command;
+    }
+
+    private static void PostgresCommand(NpgsqlBatchCommand command, string sql, (string Name, object? Value)[] args)
+    {
+        (command.CommandText, var names) = PositionalSql.For(sql);
+        Bind(command.Parameters, names, args);
+    }
+
+    private static void Bind(NpgsqlParameterCollection parameters, string[] names, (string Name, object? Value)[] args)
+    {
+        foreach (var name in names)
+        {
+            parameters.Add(new NpgsqlParameter { Value = Find(args, name) ?? DBNull.Value });
+        }
+    }
+
+    private static object? Find((string Name, object? Value)[] args, string name)
+    {
+        foreach (var (n, v) in args)
+        {
+            if (n == name)
+            {
+                return v;
+            }
+        }
+        throw new ArgumentException($"no value given for @{name}", nameof(args));
     }
 
     /// <summary>The first row mapped, or the default when there is none.</summary>

@@ -39,17 +39,17 @@ internal static class Versioning
     public static async Task<int> InsertAsync(CallContext ctx, string table, IReadOnlyDictionary<string, object?> values, int? userId = null,
         string? onConflict = null, bool last = false)
     {
-        var p = new Dapper.DynamicParameters();
+        var p = new List<(string Name, object? Value)>(values.Count + 1);
         foreach (var (k, v) in values)
         {
-            p.Add(k, v);
+            p.Add((k, v));
         }
-        p.Add("_user", userId ?? ctx.AssertLogin().UserId);
+        p.Add(("_user", userId ?? ctx.AssertLogin().UserId));
         var columns = string.Join(", ", values.Keys);
         var names = string.Join(", ", values.Keys.Select(k => "@" + k));
         var conflict = onConflict is null ? "" : $" ON CONFLICT {onConflict} DO NOTHING";
         return (int)(await ctx.InsertWithEventAsync(
-            $"INSERT INTO {table} ({columns}, create_event, creator_id) VALUES ({names}, @_event, @_user){conflict}", p, last: last).ConfigureAwait(false) ?? 0);
+            $"INSERT INTO {table} ({columns}, create_event, creator_id) VALUES ({names}, @_event, @_user){conflict}", [.. p], last: last).ConfigureAwait(false) ?? 0);
     }
 
     private static Dapper.DynamicParameters Merge(object param, int eventId, int userId)
