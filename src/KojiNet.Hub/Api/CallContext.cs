@@ -259,8 +259,10 @@ internal sealed class CallContext(HubServices hub, RequestInfo request, bool wri
         {
             var (c, tx) = await DbAsync().ConfigureAwait(false);
             rows = await Common.FastQuery.PostgresWithCommitAsync((Npgsql.NpgsqlConnection)c, (Npgsql.NpgsqlTransaction?)tx, sql, args, Map).ConfigureAwait(false);
-            // The server committed; the driver's transaction object is complete and only disposed.
+            // The server committed; the driver's transaction object is complete and only disposed,
+            // and work outside the database is no longer undone (OnRollback).
             _committedWithLastStatement = true;
+            _committed = true;
             if (_transaction is not null)
             {
                 await _transaction.DisposeAsync().ConfigureAwait(false);
