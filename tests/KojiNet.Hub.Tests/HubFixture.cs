@@ -82,10 +82,25 @@ public abstract class HubFixture : IAsyncLifetime
         Hub = HubServices.Create(config, Clock);
         _app = await HubHost.BuildAsync(Hub, [ListenUrl]);
         await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Url = address.Replace("127.0.0.1", "localhost", StringComparison.Ordinal).TrimEnd('/') + "/kojihub";
+        Url = KojihubUrl(_app);
         await Bootstrap.EnsureAdminAsync(Hub.Database, "kojiadmin", password: "adminpass");
     }
+
+    /// <summary>
+    /// Starts one more hub on this hub's configuration (same database and storage, a port of its
+    /// own), as a site runs several; for tests of what the hubs' caches must never hide.
+    /// </summary>
+    public async Task<SecondHub> StartSecondHubAsync()
+    {
+        var services = HubServices.Create(Hub.Config);
+        var app = await HubHost.BuildAsync(services, ["https://127.0.0.1:0"]);
+        await app.StartAsync();
+        return new SecondHub(services, app, KojihubUrl(app));
+    }
+
+    private static string KojihubUrl(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()
+            .Replace("127.0.0.1", "localhost", StringComparison.Ordinal).TrimEnd('/') + "/kojihub";
 
     public async Task DisposeAsync()
     {
@@ -124,6 +139,19 @@ public abstract class HubFixture : IAsyncLifetime
     }
 
     private static string Py(string s) => JsonSerializer.Serialize(s);
+}
+
+/// <summary>A second hub started by <see cref="HubFixture.StartSecondHubAsync"/>, stopped when disposed.</summary>
+public sealed class SecondHub(HubServices services, WebApplication app, string url) : IAsyncDisposable
+{
+    /// <summary>Its <c>/kojihub</c> URL.</summary>
+    public string Url { get; } = url;
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.DisposeAsync();
+        await services.DisposeAsync();
+    }
 }
 
 public sealed class SqliteHub() : HubFixture(DatabaseEngine.Sqlite);

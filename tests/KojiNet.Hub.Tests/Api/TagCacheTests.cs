@@ -1,9 +1,5 @@
 using System.Text.Json;
 using Dapper;
-using KojiNet.Hub.Http;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace KojiNet.Hub.Tests.Api;
 
@@ -25,11 +21,8 @@ public abstract class TagCacheTests<THub>(THub hub) : IClassFixture<THub> where 
     [Fact]
     public async Task ASecondHubSeesEveryChangeAtOnce()
     {
-        await using var other = HubServices.Create(hub.Hub.Config);
-        await using var app = await HubHost.BuildAsync(other, ["https://127.0.0.1:0"]);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var hub2 = address.Replace("127.0.0.1", "localhost", StringComparison.Ordinal).TrimEnd('/') + "/kojihub";
+        await using var second = await hub.StartSecondHubAsync();
+        var hub2 = second.Url;
         string Script(string body, bool login = true) => $$"""
             import json
             hub2 = {{JsonSerializer.Serialize(hub2)}}

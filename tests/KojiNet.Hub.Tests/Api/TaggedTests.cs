@@ -124,11 +124,6 @@ public abstract class TaggedTests<THub>(THub hub) : IClassFixture<THub> where TH
         var r = hub.Python("""
             s = Session(hub, ca, admin_pem)
             s.ssl_login()
-            def f(fn, *a, **k):
-                try:
-                    return fn(*a, **k)
-                except xmlrpc.client.Fault as e:
-                    return fault_dict(e)
             tag_id = s.call("createTag", "tf-tag")
             s.call("packageListAdd", "tf-tag", "tf-pkg", owner="kojiadmin")
             ids = [s.call("createEmptyBuild", "tf-pkg", v, "1", None) for v in ["1", "2", "3", "4"]]
@@ -140,23 +135,23 @@ public abstract class TaggedTests<THub>(THub hub) : IClassFixture<THub> where TH
             out["by_id_dict"] = s.call("tagBuildBypass", {"id": tag_id}, {"id": ids[3]})
             out["epoch_prefix"] = s.call("tagBuildBypass", "tf-tag", "7:tf-pkg-5-1")
             out["tagged"] = sorted(b["nvr"] for b in s.call("listTagged", "tf-tag"))
-            out["no_tag_bad_nvr"] = f(s.call, "tagBuildBypass", "tf-nosuchtag", "not-an-nvr")
-            out["bad_nvr"] = f(s.call, "tagBuildBypass", "tf-tag", "nvr")
-            out["no_tag"] = f(s.call, "tagBuildBypass", 999999, ids[0])
-            out["no_build"] = f(s.call, "tagBuildBypass", "tf-tag", "tf-pkg-9-9")
-            out["no_build_id"] = f(s.call, "tagBuildBypass", "tf-tag", 999999)
+            out["no_tag_bad_nvr"] = call_or_fault(s, "tagBuildBypass", "tf-nosuchtag", "not-an-nvr")
+            out["bad_nvr"] = call_or_fault(s, "tagBuildBypass", "tf-tag", "nvr")
+            out["no_tag"] = call_or_fault(s, "tagBuildBypass", 999999, ids[0])
+            out["no_build"] = call_or_fault(s, "tagBuildBypass", "tf-tag", "tf-pkg-9-9")
+            out["no_build_id"] = call_or_fault(s, "tagBuildBypass", "tf-tag", 999999)
             before = s.call("getLastEvent")["id"]
             s.callnum = 500
-            out["dup_tag"] = f(s.call, "tagBuildBypass", "tf-tag", "tf-pkg-1-1")
+            out["dup_tag"] = call_or_fault(s, "tagBuildBypass", "tf-tag", "tf-pkg-1-1")
             s.callnum = 500
-            out["dup_build"] = f(s.call, "createEmptyBuild", "tf-pkg", "1", "1", None)
+            out["dup_build"] = call_or_fault(s, "createEmptyBuild", "tf-pkg", "1", "1", None)
             out["event_unchanged"] = s.call("getLastEvent")["id"] == before
             out["history"] = len(s.call("queryHistory", tables=["tag_listing"], build="tf-pkg-1-1")["tag_listing"])
             s.callnum = 500
             new_id = s.call("createEmptyBuild", "tf-pkg", "6", "1", None)   # 500 was never stored
             out["new_build"] = s.call("getBuild", new_id)["nvr"]
             s.callnum = 500
-            out["replay"] = f(s.call, "tagBuildBypass", "tf-tag", new_id)  # 500 is stored now
+            out["replay"] = call_or_fault(s, "tagBuildBypass", "tf-tag", new_id)  # 500 is stored now
             s.callnum = 501
             out["tag_new"] = s.call("tagBuildBypass", "tf-tag", new_id)
             out["after"] = len(s.call("listTagged", "tf-tag"))
