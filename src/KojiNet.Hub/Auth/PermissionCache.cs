@@ -30,13 +30,6 @@ internal sealed class PermissionCache
     }
 
     /// <summary>The user's effective permissions as the database holds them now.</summary>
-    public static async Task<IReadOnlySet<string>> LoadAsync(CallContext ctx, int userId)
-    {
-        var names = await ctx.QueryAsync<string>("""
-            SELECT p.name FROM user_perms up JOIN permissions p ON p.id = up.perm_id
-            WHERE up.revoke_event IS NULL AND (up.user_id = @uid OR up.user_id IN (
-                SELECT ug.group_id FROM user_groups ug WHERE ug.user_id = @uid AND ug.revoke_event IS NULL))
-            """, new { uid = userId }).ConfigureAwait(false);
-        return names.ToHashSet(StringComparer.Ordinal);
-    }
+    public static async Task<IReadOnlySet<string>> LoadAsync(CallContext ctx, int userId) =>
+        (await Api.Users.PermissionApi.UserPermsAsync(ctx, userId, withGroups: true).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
 }

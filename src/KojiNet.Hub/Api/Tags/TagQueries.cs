@@ -82,10 +82,12 @@ internal static class TagQueries
     public static async Task<TagRow?> FindAsync(CallContext ctx, object? tagInfo, int? atEvent)
     {
         var (id, name) = NameOrId(tagInfo);
-        return id is { } tagId
-            ? await FastQuery.FirstOrDefaultAsync(ctx, Select(atEvent) + " AND tag.id = @tagId", [("tagId", tagId), ("event", atEvent)], MapTag).ConfigureAwait(false)
-            : await FastQuery.FirstOrDefaultAsync(ctx, Select(atEvent) + " AND tag.name = @name", [("name", name), ("event", atEvent)], MapTag).ConfigureAwait(false);
+        return await FastQuery.FirstOrDefaultAsync(ctx, SelectOne(atEvent, byId: id is not null),
+            [("tagId", id), ("tagName", name), ("event", atEvent)], MapTag).ConfigureAwait(false);
     }
+
+    // One tag as of an event, by @tagId or by @tagName.
+    private static string SelectOne(int? atEvent, bool byId) => Select(atEvent) + (byId ? " AND tag.id = @tagId" : " AND tag.name = @tagName");
 
     private static TagRow MapTag(FastRow r) => MapTag(r, 0);
 
@@ -93,7 +95,7 @@ internal static class TagQueries
     /// The current-config select of one tag (the columns <see cref="MapTag(FastRow, int)"/> reads)
     /// by <c>@tagId</c> when <paramref name="id"/> is given, else by <c>@tagName</c>, as <see cref="FindAsync"/> looks it up.
     /// </summary>
-    public static string CurrentSelect(int? id) => Select(null) + (id is null ? " AND tag.name = @tagName" : " AND tag.id = @tagId");
+    public static string CurrentSelect(int? id) => SelectOne(null, byId: id is not null);
 
     /// <summary>A <see cref="TagRow"/> from the columns of a tag select, starting at <paramref name="column"/>.</summary>
     public static TagRow MapTag(FastRow r, int column) => new()
