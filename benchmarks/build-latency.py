@@ -7,26 +7,11 @@ For N scratch builds of a trivial noarch package from a local git repository it 
   - latency from the `build` call to the first subtask OPEN (p50, p90, max), and to the build task OPEN;
   - the task tree's wall time, the time rpmbuild itself ran (from build.log/state.log timestamps
     written by the sandbox) and the difference: Koji's own overhead per build.
-Uses only Python's standard library (xmlrpc.client over TLS with the admin certificate).
+Uses only Python's standard library (kojinet_session.py: xmlrpc.client over TLS with the admin certificate).
 """
-import configparser, hashlib, os, ssl, statistics, subprocess, sys, tempfile, time, xmlrpc.client
+import hashlib, os, statistics, subprocess, sys, tempfile, time
 
-
-def session(cfg):
-    ctx = ssl.create_default_context(cafile=cfg["serverca"])
-    ctx.load_cert_chain(cfg["cert"])
-    login = xmlrpc.client.ServerProxy(cfg["server"] + "/ssllogin", context=ctx, allow_none=True)
-    info = login.sslLogin()
-    url = "%s?session-id=%s&session-key=%s" % (cfg["server"], info["session-id"], info["session-key"])
-
-    class Proxy:
-        callnum = 0
-
-        def call(self, method, *args):
-            p = xmlrpc.client.ServerProxy("%s&callnum=%d" % (url, Proxy.callnum), context=ctx, allow_none=True)
-            Proxy.callnum += 1
-            return getattr(p, method)(*args)
-    return Proxy()
+from kojinet_session import config, session
 
 
 def make_repo(root, cfg, lookaside_upload):
@@ -71,9 +56,7 @@ cp hello.txt %%{buildroot}/usr/share/%s/
 def main():
     data = os.path.abspath(sys.argv[1])
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 20
-    parser = configparser.ConfigParser()
-    parser.read(os.path.join(data, "koji.conf"))
-    cfg = dict(parser["kojinet"])
+    cfg = config(data)
     base = cfg["server"].rsplit("/kojihub", 1)[0]
     s = session(cfg)
     source = make_repo(tempfile.mkdtemp(prefix="kojinet-bench-"), cfg, base + "/repo/pkgs/upload.cgi")

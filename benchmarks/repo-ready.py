@@ -16,40 +16,14 @@ benchmarks/scripts/make-tiny-rpms.sh), fills the tag with those RPMs (one build 
 imported with importRPM) plus EMPTY_BUILDS empty builds (createEmptyBuild, default 2000), and
 runs again. The RPM files are copied straight into the hub's work directory (same machine)
 instead of being uploaded, to keep the fill step short.
-Uses only Python's standard library (xmlrpc.client over TLS with the admin certificate).
+Uses only Python's standard library (kojinet_session.py: xmlrpc.client over TLS with the admin certificate).
 """
-import configparser, glob, os, shutil, ssl, statistics, subprocess, sys, tempfile, time, uuid, xmlrpc.client
+import glob, os, shutil, statistics, subprocess, sys, tempfile, time, uuid
+
+from kojinet_session import config, session
 
 DEST_TAG = "kojinet"
 BUILD_TAG = "kojinet-build"
-
-
-def session(cfg):
-    ctx = ssl.create_default_context(cafile=cfg["serverca"])
-    ctx.load_cert_chain(cfg["cert"])
-    login = xmlrpc.client.ServerProxy(cfg["server"] + "/ssllogin", context=ctx, allow_none=True)
-    info = login.sslLogin()
-    url = "%s?session-id=%s&session-key=%s" % (cfg["server"], info["session-id"], info["session-key"])
-
-    class Proxy:
-        callnum = 0
-
-        def call(self, method, *args):
-            p = xmlrpc.client.ServerProxy("%s&callnum=%d" % (url, Proxy.callnum), context=ctx, allow_none=True)
-            Proxy.callnum += 1
-            return getattr(p, method)(*args)
-
-        def multicall(self, calls, batch=250):
-            """Runs (method, args) pairs with Koji's multiCall; raises on the first fault."""
-            results = []
-            for start in range(0, len(calls), batch):
-                chunk = [{"methodName": m, "params": list(a)} for m, a in calls[start:start + batch]]
-                for (m, a), r in zip(calls[start:start + batch], self.call("multiCall", chunk)):
-                    if isinstance(r, dict) and "faultCode" in r:
-                        raise RuntimeError("%s%r: %s" % (m, tuple(a), r["faultString"]))
-                    results.append(r[0])
-            return results
-    return Proxy()
 
 
 def make_rpms(root, names):
@@ -188,9 +162,7 @@ def main():
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 10
     rpm_dir = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] else None
     empty = int(sys.argv[4]) if len(sys.argv) > 4 else 2000
-    parser = configparser.ConfigParser()
-    parser.read(os.path.join(data, "koji.conf"))
-    cfg = dict(parser["kojinet"])
+    cfg = config(data)
     kojidir = os.path.join(data, "koji")
     s = session(cfg)
     wait_repo(s)  # the tag's first repo

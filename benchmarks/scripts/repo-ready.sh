@@ -17,14 +17,8 @@ if [ "$count" -gt 0 ] && [ "$(ls "$rpms" 2>/dev/null | grep -c '\.rpm$')" -lt "$
   echo "making $count tiny RPMs in $rpms (kept for the next runs)..."
   benchmarks/scripts/make-tiny-rpms.sh "$rpms" "$count" >/dev/null
 fi
-dir=$(mktemp -d /tmp/kojinet-bench-up-XXXXXX)
-dotnet build -c Release src/KojiNet >/dev/null
-log="$dir/up.log"
-dotnet src/KojiNet/bin/Release/net10.0/kojinet.dll up --data-dir "$dir/data" --port 0 >"$log" 2>&1 &
-up=$!
-trap 'kill $up 2>/dev/null; wait $up 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 600); do grep -q "kojinet up: ready" "$log" && break; sleep 0.1; done
-grep -q "kojinet up: ready" "$log" || { cat "$log"; exit 1; }
+. benchmarks/scripts/kojinet-up.sh
+start_kojinet_up
 fill=""
 [ "$count" -gt 0 ] && fill="$rpms"
 /usr/bin/python3 benchmarks/repo-ready.py "$dir/data" "$n" "$fill" "$empty"
